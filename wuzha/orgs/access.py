@@ -1,0 +1,72 @@
+"""Which unit or person a user may see or change: invisible → 404, visible but not allowed → 403."""
+
+from collections.abc import Iterable
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from .models import (
+    PERSON_EDITORS,
+    ROSTER_EDITORS,
+    SENSITIVE_READERS,
+    STAFF_MANAGERS,
+    OrgUnit,
+    Person,
+    User,
+)
+
+
+def has_role(user: User, unit: OrgUnit, roles: Iterable[str]) -> bool:
+    return bool(user.roles_for(unit) & set(roles))
+
+
+def get_unit_for_user(
+    user: User, code: str, *, roles: Iterable[str] | None = None
+) -> OrgUnit:
+    """Return the unit with `code` if the user may see it; with `roles`, require one of them."""
+    unit = get_object_or_404(OrgUnit.objects.visible_to(user), code=code)
+    if roles is not None and not has_role(user, unit, roles):
+        raise PermissionDenied
+    return unit
+
+
+def get_person_for_user(user: User, pk: int, *, write: bool = False) -> Person:
+    person = get_object_or_404(
+        Person.objects.visible_to(user).select_related("unit", "school"), pk=pk
+    )
+    if write and not has_role(user, person.unit, PERSON_EDITORS):
+        raise PermissionDenied
+    return person
+
+
+def can_manage_staff(user: User, unit: OrgUnit) -> bool:
+    return has_role(user, unit, STAFF_MANAGERS)
+
+
+def can_edit_roster(user: User, unit: OrgUnit) -> bool:
+    return has_role(user, unit, ROSTER_EDITORS)
+
+
+def can_read_sensitive(user: User, person: Person) -> bool:
+    return has_role(user, person.unit, SENSITIVE_READERS)
+
+
+def get_managed_user(manager: User, pk: int) -> User:
+    """Return a staff account whose every membership lies in a subtree `manager` manages."""
+    managed_paths = [
+        m.unit.path
+        for m in manager.memberships.select_related("unit")
+        if m.role in STAFF_MANAGERS
+    ]
+    if manager.is_superuser:
+        return get_object_or_404(User, pk=pk)
+    if not managed_paths:
+        raise Http404
+    target = get_object_or_404(User, pk=pk, is_superuser=False)
+    target_paths = list(target.memberships.values_list("unit__path", flat=True))
+    if not target_paths or not all(
+        any(p.startswith(mp) for mp in managed_paths) for p in target_paths
+    ):
+        raise Http404
+    return target
