@@ -52,21 +52,36 @@ def can_read_sensitive(user: User, person: Person) -> bool:
     return has_role(user, person.unit, SENSITIVE_READERS)
 
 
-def get_managed_user(manager: User, pk: int) -> User:
-    """Return a staff account whose every membership lies in a subtree `manager` manages."""
-    managed_paths = [
-        m.unit.path
-        for m in manager.memberships.select_related("unit")
-        if m.role in STAFF_MANAGERS
-    ]
+def managed_paths(manager: User) -> list[str] | None:
+    """Paths of the subtrees where `manager` may manage staff; None means everywhere."""
     if manager.is_superuser:
+        return None
+    return [
+        m.unit.path for m in manager.memberships.select_related("unit") if m.role in STAFF_MANAGERS
+    ]
+
+
+def in_managed_scope(manager: User, unit: OrgUnit) -> bool:
+    paths = managed_paths(manager)
+    return paths is None or any(unit.path.startswith(p) for p in paths)
+
+
+def get_managed_user(manager: User, pk: int, *, whole_account: bool = False) -> User:
+    """Return a staff account holding a role inside a subtree `manager` manages (else 404).
+
+    With `whole_account`, every role of the account must lie in that scope (else 403): only then
+    may the manager act on the account itself, e.g. deactivate it.
+    """
+    paths = managed_paths(manager)
+    if paths is None:
         return get_object_or_404(User, pk=pk)
-    if not managed_paths:
+    if not paths:
         raise Http404
     target = get_object_or_404(User, pk=pk, is_superuser=False)
     target_paths = list(target.memberships.values_list("unit__path", flat=True))
-    if not target_paths or not all(
-        any(p.startswith(mp) for mp in managed_paths) for p in target_paths
-    ):
+    inside = [any(p.startswith(mp) for mp in paths) for p in target_paths]
+    if not any(inside):
         raise Http404
+    if whole_account and not all(inside):
+        raise PermissionDenied
     return target

@@ -61,7 +61,8 @@ def current_unit(request: HttpRequest) -> OrgUnit | None:
 
 def _grouped(qs: QuerySet[Any], prefix_field: str, length: int) -> dict[str, int]:
     rows = (
-        qs.annotate(prefix=Substr(prefix_field, 1, length))
+        qs.order_by()
+        .annotate(prefix=Substr(prefix_field, 1, length))
         .values("prefix")
         .annotate(n=Count("pk"))
         .values_list("prefix", "n")
@@ -71,7 +72,7 @@ def _grouped(qs: QuerySet[Any], prefix_field: str, length: int) -> dict[str, int
 
 def unit_subtree_counts(unit: OrgUnit) -> tuple[UnitCounts, list[SubtreeRow]]:
     """Counts for `unit` and for each of its children, in a fixed number of queries."""
-    children = list(unit.get_children().order_by("path"))
+    children = list(OrgUnit.objects.get_children(unit).order_by("path"))
     length = len(unit.path) + unit.steplen
     persons = Person.objects.filter(unit__path__startswith=unit.path, is_active=True)
     students = persons.filter(kind=PersonKind.STUDENT)
@@ -120,7 +121,9 @@ def home_summary(user: User) -> dict[str, Any]:
     for membership in switchable_memberships(user):
         total, _rows = unit_subtree_counts(membership.unit)
         cards.append({"membership": membership, "counts": total})
-    return {"cards": cards}
+    from .models import ROSTER_EDITORS, STAFF_MANAGERS
+
+    return {"cards": cards, "roster_roles": ROSTER_EDITORS, "staff_roles": STAFF_MANAGERS}
 
 
 def shell_context(request: HttpRequest) -> dict[str, Any]:

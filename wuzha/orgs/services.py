@@ -69,7 +69,7 @@ def unit_move(*, unit: OrgUnit, new_parent: OrgUnit, by: User | None) -> OrgUnit
         from django.core.exceptions import ValidationError
 
         raise ValidationError("不能把单位移动到它自己或它的下级单位之下")
-    old_parent = unit.get_parent()
+    old_parent = OrgUnit.objects.get_parent(unit)
     old = old_parent.full_name() if old_parent else ""
     OrgUnit.objects.move(unit, new_parent, pos="last-child")
     unit.refresh_from_db()
