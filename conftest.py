@@ -1,3 +1,6 @@
+import os
+import shutil
+
 import pytest
 
 from wuzha.testing import World, build_world
@@ -19,7 +22,7 @@ def world(db) -> World:
 
 
 def pytest_sessionfinish(session, exitstatus):
-    """Under CI (WUZHA_FAIL_ON_SKIP=1) a skipped test fails the run: nothing may silently not run."""
+    """Under CI (WUZHA_FAIL_ON_SKIP=1) a skipped test fails the run: nothing may silently skip."""
     import os
 
     if os.environ.get("WUZHA_FAIL_ON_SKIP") != "1":
@@ -30,3 +33,48 @@ def pytest_sessionfinish(session, exitstatus):
         if reporter:
             reporter.write_line(f"FAIL: {len(skipped)} test(s) skipped under CI", red=True)
         session.exitstatus = 1
+
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """The system Chromium driven by Playwright (Debian's package; Playwright cannot download)."""
+    executable = shutil.which("chromium") or shutil.which("chromium-browser")
+    if executable is None:
+        pytest.skip("未安装 Chromium：apt-get install -y chromium fonts-noto-cjk")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls tests make around it
+    # are still synchronous, so Django's async-safety guard would refuse them.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(
+            executable_path=executable, headless=True, args=CHROMIUM_ARGS
+        )
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A fresh browser page on a phone-sized viewport, with the live server's URL as base."""
+    context = browser.new_context(
+        base_url=live_server.url,
+        locale="zh-CN",
+        timezone_id="Asia/Shanghai",
+        viewport={"width": 390, "height": 844},
+    )
+    context.set_default_timeout(15_000)
+    tab = context.new_page()
+    yield tab
+    context.close()
+

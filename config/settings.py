@@ -30,6 +30,8 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "wuzha.core",
     "wuzha.orgs",
+    "wuzha.learning",
+    "wuzha.checker",
     "ninja",
 ]
 
@@ -142,7 +144,9 @@ TASKS_STALE_AFTER_SECONDS = int(os.environ.get("TASKS_STALE_AFTER_SECONDS", "300
 
 MAILERS = {
     "default": {
-        "BACKEND": os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"),
+        "BACKEND": os.environ.get(
+            "EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+        ),
     }
 }
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "wuzha@localhost")

@@ -1,6 +1,7 @@
 """A small org tree with one persona per role, built through the real services, for tests."""
 
 from dataclasses import dataclass
+from typing import Any
 
 from wuzha.orgs import services
 from wuzha.orgs.models import Guardianship, OrgUnit, Person, PersonKind, Role, UnitKind, User
@@ -47,13 +48,21 @@ def _user(username: str, name: str, unit: OrgUnit | None, role: str | None) -> U
 
 def build_world() -> World:
     county = services.unit_create(parent=None, name="测试县", kind=UnitKind.COUNTY, code="T-COUNTY")
-    bureau = services.unit_create(parent=county, name="测试县教育局", kind=UnitKind.BUREAU, code="T-EDU")
+    bureau = services.unit_create(
+        parent=county, name="测试县教育局", kind=UnitKind.BUREAU, code="T-EDU"
+    )
     school = services.unit_create(
         parent=county, name="测试实验小学", kind=UnitKind.PRIMARY_SCHOOL, code="T-SCH-A"
     )
-    grade = services.unit_create(parent=school, name="三年级", kind=UnitKind.GRADE, code="T-SCH-A-G3")
-    class_a = services.unit_create(parent=grade, name="三年级1班", kind=UnitKind.CLASS, code="T-SCH-A-G3-1")
-    class_b = services.unit_create(parent=grade, name="三年级2班", kind=UnitKind.CLASS, code="T-SCH-A-G3-2")
+    grade = services.unit_create(
+        parent=school, name="三年级", kind=UnitKind.GRADE, code="T-SCH-A-G3"
+    )
+    class_a = services.unit_create(
+        parent=grade, name="三年级1班", kind=UnitKind.CLASS, code="T-SCH-A-G3-1"
+    )
+    class_b = services.unit_create(
+        parent=grade, name="三年级2班", kind=UnitKind.CLASS, code="T-SCH-A-G3-2"
+    )
     other_school = services.unit_create(
         parent=county, name="测试第二中学", kind=UnitKind.MIDDLE_SCHOOL, code="T-SCH-B"
     )
@@ -101,3 +110,12 @@ def build_world() -> World:
         other_student=other_student,
         guardian_a=guardian_a,
     )
+
+
+def browser_login(page: Any, username: str, password: str) -> None:
+    """Log in through the real login form."""
+    page.goto("/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)

@@ -29,3 +29,18 @@ class SensitiveRead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.subject}#{self.object_id}.{self.field}"
+
+
+class RateLimitBucket(models.Model):
+    """Hits on one key in one fixed window; shared by every web process through the database."""
+
+    key = models.CharField(max_length=200, unique=True)
+    count = models.PositiveIntegerField(default=0)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("限流计数")
+        verbose_name_plural = verbose_name
+
+    def __str__(self) -> str:
+        return f"{self.key}={self.count}"

@@ -51,7 +51,7 @@ def validate_mobile(value: str) -> None:
 
 
 def mask_id_number(value: str) -> str:
-    """Show the region's first 3 and the last 2 characters: 110***********123X → 110*************3X."""
+    """Keep the first 3 and the last 2 characters: 11010519491231002X → 110*************2X."""
     if not value:
         return ""
     return value[:3] + "*" * (len(value) - 5) + value[-2:]

@@ -30,7 +30,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except Exception:
-        return JsonResponse({"status": "error", "database": "error", "tasks": "unknown"}, status=503)
+        return JsonResponse(
+            {"status": "error", "database": "error", "tasks": "unknown"}, status=503
+        )
     return JsonResponse({"status": "ok", "database": "ok", "tasks": _tasks_status()})
 
 

@@ -21,11 +21,9 @@ def has_role(user: User, unit: OrgUnit, roles: Iterable[str]) -> bool:
     return bool(user.roles_for(unit) & set(roles))
 
 
-def get_unit_for_user(
-    user: User, code: str, *, roles: Iterable[str] | None = None
-) -> OrgUnit:
+def get_unit_for_user(user: User, code: str, *, roles: Iterable[str] | None = None) -> OrgUnit:
     """Return the unit with `code` if the user may see it; with `roles`, require one of them."""
-    unit = get_object_or_404(OrgUnit.objects.visible_to(user), code=code)
+    unit: OrgUnit = get_object_or_404(OrgUnit.objects.visible_to(user), code=code)
     if roles is not None and not has_role(user, unit, roles):
         raise PermissionDenied
     return unit

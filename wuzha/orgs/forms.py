@@ -9,12 +9,27 @@ from .models import STAFF_MANAGERS, Gender, OrgUnit, PersonKind, Role, UnitKind,
 
 
 class LoginForm(AuthenticationForm):
-    username = forms.CharField(label=_("用户名"), max_length=150, widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}))
-    password = forms.CharField(label=_("密码"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    username = forms.CharField(
+        label=_("用户名"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
+    )
+    password = forms.CharField(
+        label=_("密码"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
     error_messages = {
         "invalid_login": _("用户名或密码不正确。注意：密码区分大小写。"),
         "inactive": _("该账号已停用，请联系本单位管理员。"),
     }
+
+
+class UnitChoiceField(forms.ModelChoiceField):
+    """A unit picker that indents each unit by its depth so the tree reads at a glance."""
+
+    def label_from_instance(self, obj: OrgUnit) -> str:  # type: ignore[override]
+        return f"{'　' * max(obj.depth - 1, 0)}{obj.name}"
 
 
 class UnitForm(forms.Form):
@@ -23,7 +38,10 @@ class UnitForm(forms.Form):
         label=_("代码"), max_length=40, help_text=_("行政区划代码、学校代码或自定义代码，全局唯一")
     )
     population = forms.IntegerField(
-        label=_("人口数"), required=False, min_value=0, help_text=_("没有花名册的单位填写，用于万人发案数")
+        label=_("人口数"),
+        required=False,
+        min_value=0,
+        help_text=_("没有花名册的单位填写，用于万人发案数"),
     )
 
     def __init__(self, *args: object, unit: OrgUnit | None = None, **kwargs: object) -> None:
@@ -47,7 +65,7 @@ class UnitAddForm(UnitForm):
 
 
 class UnitMoveForm(forms.Form):
-    new_parent = forms.ModelChoiceField(
+    new_parent = UnitChoiceField(
         label=_("移动到"), queryset=OrgUnit.objects.none(), empty_label=_("请选择上级单位")
     )
 
@@ -61,7 +79,6 @@ class UnitMoveForm(forms.Form):
             .exclude(path__startswith=unit.path)
             .exclude(kind__in=[UnitKind.CLASS, UnitKind.GROUP])
         )
-        field.label_from_instance = lambda u: f"{'　' * (u.depth - 1)}{u.name}"  # type: ignore[attr-defined]
 
 
 class PersonForm(forms.Form):
@@ -79,14 +96,13 @@ class PersonForm(forms.Form):
     mobile = forms.CharField(
         label=_("手机号"), max_length=20, required=False, validators=[validate_mobile]
     )
-    unit = forms.ModelChoiceField(label=_("所属单位"), queryset=OrgUnit.objects.none())
+    unit = UnitChoiceField(label=_("所属单位"), queryset=OrgUnit.objects.none())
 
     def __init__(self, *args: object, user: User, scope: OrgUnit, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         field = self.fields["unit"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = OrgUnit.objects.visible_to(user).filter(path__startswith=scope.path)
-        field.label_from_instance = lambda u: f"{'　' * (u.depth - scope.depth)}{u.name}"  # type: ignore[attr-defined]
 
 
 class StaffInviteForm(forms.Form):
@@ -101,7 +117,7 @@ class StaffInviteForm(forms.Form):
         label=_("手机号"), max_length=20, required=False, validators=[validate_mobile]
     )
     email = forms.EmailField(label=_("电子邮箱"), required=False)
-    unit = forms.ModelChoiceField(label=_("任职单位"), queryset=OrgUnit.objects.none())
+    unit = UnitChoiceField(label=_("任职单位"), queryset=OrgUnit.objects.none())
     role = forms.ChoiceField(label=_("角色"), choices=Role.choices)
     title = forms.CharField(label=_("职务"), max_length=50, required=False)
 
@@ -110,7 +126,6 @@ class StaffInviteForm(forms.Form):
         field = self.fields["unit"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = OrgUnit.objects.visible_to(user).filter(path__startswith=scope.path)
-        field.label_from_instance = lambda u: f"{'　' * (u.depth - scope.depth)}{u.name}"  # type: ignore[attr-defined]
         if not user.is_superuser:
             self.fields["role"].choices = [c for c in Role.choices if c[0] != Role.ADMIN]  # type: ignore[attr-defined]
 
@@ -122,7 +137,7 @@ class StaffInviteForm(forms.Form):
 
 
 class MembershipForm(forms.Form):
-    unit = forms.ModelChoiceField(label=_("任职单位"), queryset=OrgUnit.objects.none())
+    unit = UnitChoiceField(label=_("任职单位"), queryset=OrgUnit.objects.none())
     role = forms.ChoiceField(label=_("角色"), choices=Role.choices)
     title = forms.CharField(label=_("职务"), max_length=50, required=False)
 
@@ -130,7 +145,9 @@ class MembershipForm(forms.Form):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         field = self.fields["unit"]
         assert isinstance(field, forms.ModelChoiceField)
-        managed = [m.unit.path for m in user.memberships.select_related("unit") if m.role in STAFF_MANAGERS]
+        managed = [
+            m.unit.path for m in user.memberships.select_related("unit") if m.role in STAFF_MANAGERS
+        ]
         qs = OrgUnit.objects.all()
         if not user.is_superuser:
             q = Q(pk__in=[])

@@ -1,8 +1,9 @@
 import hashlib
+import secrets
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -58,9 +59,7 @@ class Role(models.TextChoices):
 STAFF_MANAGERS = frozenset({Role.ADMIN, Role.LEADER})
 ROSTER_EDITORS = frozenset({Role.ADMIN, Role.LEADER, Role.COORDINATOR})
 PERSON_EDITORS = ROSTER_EDITORS | {Role.TEACHER}
-SENSITIVE_READERS = frozenset(
-    {Role.ADMIN, Role.LEADER, Role.TEACHER, Role.COUNSELLOR, Role.POLICE}
-)
+SENSITIVE_READERS = frozenset({Role.ADMIN, Role.LEADER, Role.TEACHER, Role.COUNSELLOR, Role.POLICE})
 
 
 def _scope_q(user: "User | AnonymousUser", prefix: str = "") -> Q | None:
@@ -133,9 +132,7 @@ class OrgUnit(MP_Node, TimeStamped):
         if self.is_school:
             return self
         return (
-            OrgUnit.objects.filter(
-                path__in=self.ancestor_paths(), kind__in=list(SCHOOL_KINDS)
-            )
+            OrgUnit.objects.filter(path__in=self.ancestor_paths(), kind__in=list(SCHOOL_KINDS))
             .order_by("-depth")
             .first()
         )
@@ -145,7 +142,7 @@ class OrgUnit(MP_Node, TimeStamped):
         return [self.path[:i] for i in range(step, len(self.path), step)]
 
     def full_name(self) -> str:
-        """The unit's name with the names of its ancestors below the county, e.g. 实验小学 三年级 2班."""
+        """The name with its ancestors below the county, e.g. 实验小学 / 三年级 / 三年级2班."""
         names = list(
             OrgUnit.objects.filter(path__in=self.ancestor_paths())
             .exclude(kind__in=[UnitKind.PROVINCE, UnitKind.CITY, UnitKind.COUNTY])
@@ -247,9 +244,7 @@ class Person(TimeStamped):
                 condition=~Q(number=""),
                 name="orgs_person_number_unique_per_school",
             ),
-            models.CheckConstraint(
-                condition=~Q(name=""), name="orgs_person_name_not_empty"
-            ),
+            models.CheckConstraint(condition=~Q(name=""), name="orgs_person_name_not_empty"),
         ]
         indexes = [models.Index(fields=["unit", "kind"])]
 
@@ -298,8 +293,6 @@ class User(AbstractUser):
     display_name = models.CharField(_("姓名"), max_length=50, blank=True)
     mobile = models.CharField(_("手机号"), max_length=11, blank=True)
 
-    objects = UserManager()
-
     class Meta:
         verbose_name = _("用户")
         verbose_name_plural = verbose_name
@@ -342,7 +335,9 @@ class Membership(TimeStamped):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(_("角色"), max_length=20, choices=Role.choices)
-    title = models.CharField(_("职务"), max_length=50, blank=True, help_text=_("如：组长、副组长、联络员"))
+    title = models.CharField(
+        _("职务"), max_length=50, blank=True, help_text=_("如：组长、副组长、联络员")
+    )
 
     class Meta:
         verbose_name = _("任职")
@@ -378,3 +373,60 @@ class ApiToken(models.Model):
     @staticmethod
     def hash_key(key: str) -> str:
         return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _roster_import_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class RosterImport(models.Model):
+    """One uploaded roster file: its dry-run summary while previewed, then imported or discarded."""
+
+    class Status(models.TextChoices):
+        PREVIEWED = "previewed", _("待确认")
+        IMPORTED = "imported", _("已导入")
+        DISCARDED = "discarded", _("已放弃")
+
+    class Mode(models.TextChoices):
+        VALID_ONLY = "valid_only", _("只导入有效行")
+        ALL_OR_NOTHING = "all_or_nothing", _("有错误时全部不导入")
+
+    token = models.CharField(max_length=64, unique=True, default=_roster_import_token, editable=False)
+    unit = models.ForeignKey(
+        OrgUnit, on_delete=models.CASCADE, related_name="roster_imports", verbose_name=_("导入单位")
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("上传人"),
+    )
+    original_name = models.CharField(_("原文件名"), max_length=255)
+    file = models.FileField(_("文件"), upload_to="roster/%Y/%m/", blank=True)
+    sha256 = models.CharField(max_length=64)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=Status.choices, default=Status.PREVIEWED
+    )
+    mode = models.CharField(_("导入方式"), max_length=20, choices=Mode.choices, blank=True)
+    summary = models.JSONField(_("预检结果"), default=dict)
+    outcome = models.JSONField(_("导入结果"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    imported_at = models.DateTimeField(_("导入时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("名册导入")
+        verbose_name_plural = verbose_name
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # The same file uploaded twice by the same person for the same unit is one preview.
+            models.UniqueConstraint(
+                fields=["unit", "uploaded_by", "sha256"],
+                condition=Q(status="previewed"),
+                name="orgs_rosterimport_one_preview_per_file",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} → {self.unit_id} ({self.status})"

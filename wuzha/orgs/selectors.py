@@ -76,9 +76,7 @@ def unit_subtree_counts(unit: OrgUnit) -> tuple[UnitCounts, list[SubtreeRow]]:
     length = len(unit.path) + unit.steplen
     persons = Person.objects.filter(unit__path__startswith=unit.path, is_active=True)
     students = persons.filter(kind=PersonKind.STUDENT)
-    with_guardian = students.filter(
-        Exists(Guardianship.objects.filter(student=OuterRef("pk")))
-    )
+    with_guardian = students.filter(Exists(Guardianship.objects.filter(student=OuterRef("pk"))))
     classes = OrgUnit.objects.filter(
         path__startswith=unit.path, kind=UnitKind.CLASS, is_active=True
     )
@@ -108,11 +106,17 @@ def unit_breadcrumbs(unit: OrgUnit, user: User) -> list[OrgUnit]:
     )
 
 
-def unit_persons(unit: OrgUnit, *, kind: str | None = None) -> QuerySet[Person]:
+def unit_persons(
+    unit: OrgUnit, *, kind: str | None = None, without_guardian: bool = False
+) -> QuerySet[Person]:
+    """Active persons of `unit`'s subtree in roster order, each with its guardian count."""
     qs = Person.objects.in_subtree(unit).filter(is_active=True).select_related("unit")
     if kind:
         qs = qs.filter(kind=kind)
-    return qs.annotate(guardian_count=Count("guardianships")).order_by("unit__path", "number", "name")
+    qs = qs.annotate(guardian_count=Count("guardianships"))
+    if without_guardian:
+        qs = qs.filter(guardian_count=0)
+    return qs.order_by("unit__path", "number", "name")
 
 
 def home_summary(user: User) -> dict[str, Any]:

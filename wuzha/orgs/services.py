@@ -38,7 +38,9 @@ def unit_create(
         if parent
         else OrgUnit.objects.add_root(instance=unit)
     )
-    OrgUnitHistory.objects.create(unit=unit, action=OrgUnitHistory.Action.CREATE, new_value=name, by=by)
+    OrgUnitHistory.objects.create(
+        unit=unit, action=OrgUnitHistory.Action.CREATE, new_value=name, by=by
+    )
     return unit
 
 
@@ -148,7 +150,9 @@ def user_invite(
     generated = None
     if password is None:
         generated = password = secrets.token_urlsafe(9)
-    user = User(username=username.strip(), display_name=display_name.strip(), email=email, mobile=mobile)
+    user = User(
+        username=username.strip(), display_name=display_name.strip(), email=email, mobile=mobile
+    )
     user.set_password(password)
     user.full_clean(exclude=["password"])
     user.save()
@@ -175,7 +179,9 @@ def user_set_active(*, user: User, active: bool) -> User:
     user.is_active = active
     user.save(update_fields=["is_active"])
     if not active:
-        ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
     return user
 
 

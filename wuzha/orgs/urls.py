@@ -19,7 +19,9 @@ urlpatterns = [
     path("units/<str:code>/staff/invite/", views.staff_invite, name="staff_invite"),
     path("staff/<int:pk>/", views.staff_detail, name="staff_detail"),
     path("staff/<int:pk>/active/", views.staff_set_active, name="staff_set_active"),
-    path("staff/<int:pk>/roles/<int:membership_id>/revoke/", views.staff_revoke, name="staff_revoke"),
+    path(
+        "staff/<int:pk>/roles/<int:membership_id>/revoke/", views.staff_revoke, name="staff_revoke"
+    ),
     path("units/<str:code>/roster/upload/", roster_views.roster_upload, name="roster_upload"),
     path("roster/imports/<str:token>/", roster_views.roster_preview, name="roster_preview"),
     path("roster/imports/<str:token>/commit/", roster_views.roster_commit, name="roster_commit"),

@@ -90,7 +90,9 @@ def unit_edit(request: HttpRequest, code: str) -> HttpResponse:
         else:
             messages.success(request, _("单位信息已保存"))
             return redirect("orgs:unit_detail", code=unit.code)
-    return render(request, "orgs/unit_form.html", {"unit": unit, "form": form, "title": _("修改单位")})
+    return render(
+        request, "orgs/unit_form.html", {"unit": unit, "form": form, "title": _("修改单位")}
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -134,7 +136,9 @@ def unit_move(request: HttpRequest, code: str) -> HttpResponse:
             else:
                 messages.success(request, _("已移动到“%(name)s”之下") % {"name": new_parent.name})
                 return redirect("orgs:unit_detail", code=unit.code)
-    return render(request, "orgs/unit_form.html", {"unit": unit, "form": form, "title": _("移动单位")})
+    return render(
+        request, "orgs/unit_form.html", {"unit": unit, "form": form, "title": _("移动单位")}
+    )
 
 
 @require_http_methods(["GET"])
@@ -144,12 +148,11 @@ def person_list(request: HttpRequest, code: str) -> HttpResponse:
     kind = request.GET.get("kind", PersonKind.STUDENT)
     if kind not in PersonKind.values:
         kind = PersonKind.STUDENT
-    qs = selectors.unit_persons(unit, kind=kind)
+    no_guardian = request.GET.get("no_guardian") == "1" and kind == PersonKind.STUDENT
+    qs = selectors.unit_persons(unit, kind=kind, without_guardian=no_guardian)
     q = request.GET.get("q", "").strip()
     if q:
         qs = qs.filter(Q(name__contains=q) | Q(number__startswith=q))
-    if request.GET.get("no_guardian") == "1" and kind == PersonKind.STUDENT:
-        qs = qs.filter(guardian_count=0)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "unit": unit,
@@ -157,7 +160,7 @@ def person_list(request: HttpRequest, code: str) -> HttpResponse:
         "kind": kind,
         "kinds": PersonKind.choices,
         "q": q,
-        "no_guardian": request.GET.get("no_guardian") == "1",
+        "no_guardian": no_guardian,
         "breadcrumbs": selectors.unit_breadcrumbs(unit, user),
         "can_edit": access.has_role(user, unit, PERSON_EDITORS),
     }
@@ -181,7 +184,9 @@ def person_add(request: HttpRequest, code: str) -> HttpResponse:
         else:
             messages.success(request, _("已添加“%(name)s”") % {"name": person.name})
             return redirect("orgs:person_detail", pk=person.pk)
-    return render(request, "orgs/person_form.html", {"unit": unit, "form": form, "title": _("添加人员")})
+    return render(
+        request, "orgs/person_form.html", {"unit": unit, "form": form, "title": _("添加人员")}
+    )
 
 
 @require_http_methods(["GET"])
@@ -221,8 +226,12 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
     }
     form = PersonForm(request.POST or None, user=user, scope=scope, initial=initial)
     if not may_read:
-        form.fields["id_number"].help_text = _("已登记：%(m)s；留空表示不修改") % {"m": person.id_number_masked or "—"}
-        form.fields["mobile"].help_text = _("已登记：%(m)s；留空表示不修改") % {"m": person.mobile_masked or "—"}
+        form.fields["id_number"].help_text = _("已登记：%(m)s；留空表示不修改") % {
+            "m": person.id_number_masked or "—"
+        }
+        form.fields["mobile"].help_text = _("已登记：%(m)s；留空表示不修改") % {
+            "m": person.mobile_masked or "—"
+        }
     if request.method == "GET" and may_read and (person.id_number or person.mobile):
         sensitive_read_log(request=request, subject="person", object_id=person.pk, field="edit")
     if request.method == "POST" and form.is_valid():
@@ -242,7 +251,9 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("已保存"))
             return redirect("orgs:person_detail", pk=person.pk)
     return render(
-        request, "orgs/person_form.html", {"unit": person.unit, "form": form, "title": _("修改人员信息")}
+        request,
+        "orgs/person_form.html",
+        {"unit": person.unit, "form": form, "title": _("修改人员信息")},
     )
 
 
@@ -272,7 +283,11 @@ def staff_list(request: HttpRequest, code: str) -> HttpResponse:
     return render(
         request,
         "orgs/staff_list.html",
-        {"unit": unit, "memberships": memberships, "breadcrumbs": selectors.unit_breadcrumbs(unit, user)},
+        {
+            "unit": unit,
+            "memberships": memberships,
+            "breadcrumbs": selectors.unit_breadcrumbs(unit, user),
+        },
     )
 
 
@@ -295,7 +310,11 @@ def staff_invite(request: HttpRequest, code: str) -> HttpResponse:
                 "orgs/staff_invited.html",
                 {"unit": unit, "new_user": new_user, "password": password},
             )
-    return render(request, "orgs/staff_form.html", {"unit": unit, "form": form, "title": _("新增工作人员账号")})
+    return render(
+        request,
+        "orgs/staff_form.html",
+        {"unit": unit, "form": form, "title": _("新增工作人员账号")},
+    )
 
 
 @require_http_methods(["GET", "POST"])

@@ -67,7 +67,9 @@ class TestLoginAndShell:
         from wuzha.orgs import services
 
         services.membership_grant(user=world.teacher_a, unit=world.class_b, role=Role.TEACHER)
-        response = post_as(client, world.teacher_a, reverse("orgs:switch_unit"), {"code": world.class_b.code})
+        response = post_as(
+            client, world.teacher_a, reverse("orgs:switch_unit"), {"code": world.class_b.code}
+        )
         assert response.status_code == 302
         assert client.session["wuzha_unit"] == world.class_b.code
         response = client.post(reverse("orgs:switch_unit"), {"code": world.other_class.code})
@@ -90,7 +92,13 @@ class TestUnitPages:
 
     @pytest.mark.parametrize(
         ("persona", "status"),
-        [("teacher_a", 200), ("teacher_b", 404), ("other_teacher", 404), ("outsider", 404), ("inspector", 200)],
+        [
+            ("teacher_a", 200),
+            ("teacher_b", 404),
+            ("other_teacher", 404),
+            ("outsider", 404),
+            ("inspector", 200),
+        ],
     )
     def test_unit_detail_scope(self, client, world, persona, status):
         url = reverse("orgs:unit_detail", args=[world.class_a.code])
@@ -108,7 +116,13 @@ class TestUnitPages:
 
     @pytest.mark.parametrize(
         ("persona", "status"),
-        [("leader", 200), ("coordinator", 200), ("teacher_a", 403), ("inspector", 403), ("other_teacher", 404)],
+        [
+            ("leader", 200),
+            ("coordinator", 200),
+            ("teacher_a", 403),
+            ("inspector", 403),
+            ("other_teacher", 404),
+        ],
     )
     def test_unit_edit_roles(self, client, world, persona, status):
         url = reverse("orgs:unit_edit", args=[world.class_a.code])
@@ -117,18 +131,28 @@ class TestUnitPages:
     def test_rename_keeps_history(self, client, world):
         url = reverse("orgs:unit_edit", args=[world.class_a.code])
         response = post_as(
-            client, world.leader, url, {"name": "三年级一班", "code": world.class_a.code, "population": ""}
+            client,
+            world.leader,
+            url,
+            {"name": "三年级一班", "code": world.class_a.code, "population": ""},
         )
         assert response.status_code == 302
         world.class_a.refresh_from_db()
         assert world.class_a.name == "三年级一班"
         entry = OrgUnitHistory.objects.get(unit=world.class_a, action="rename")
-        assert (entry.old_value, entry.new_value, entry.by) == ("三年级1班", "三年级一班", world.leader)
+        assert (entry.old_value, entry.new_value, entry.by) == (
+            "三年级1班",
+            "三年级一班",
+            world.leader,
+        )
 
     def test_duplicate_code_shows_error_and_keeps_input(self, client, world):
         url = reverse("orgs:unit_edit", args=[world.class_a.code])
         response = post_as(
-            client, world.leader, url, {"name": "新名字", "code": world.class_b.code, "population": ""}
+            client,
+            world.leader,
+            url,
+            {"name": "新名字", "code": world.class_b.code, "population": ""},
         )
         assert response.status_code == 200
         assert "已被其他单位使用" in response.text
@@ -158,7 +182,12 @@ class TestUnitPages:
         assert Person.objects.in_subtree(grade4).filter(pk=world.student_b.pk).exists()
         assert OrgUnitHistory.objects.filter(unit=world.class_b, action="move").exists()
         # The class teacher still sees the class after the move.
-        assert get_as(client, world.teacher_b, reverse("orgs:unit_detail", args=[world.class_b.code])).status_code == 200
+        assert (
+            get_as(
+                client, world.teacher_b, reverse("orgs:unit_detail", args=[world.class_b.code])
+            ).status_code
+            == 200
+        )
 
     def test_cannot_move_into_own_subtree_or_other_school(self, client, world):
         url = reverse("orgs:unit_move", args=[world.grade.code])
@@ -185,19 +214,25 @@ class TestPersonPages:
         names = [p.name for p in get_as(client, world.teacher_a, url).context["page"]]
         assert names == ["李小红"]
 
-    @pytest.mark.parametrize(("persona", "status"), [("teacher_b", 404), ("other_teacher", 404), ("outsider", 404)])
+    @pytest.mark.parametrize(
+        ("persona", "status"), [("teacher_b", 404), ("other_teacher", 404), ("outsider", 404)]
+    )
     def test_person_list_other_units_404(self, client, world, persona, status):
         url = reverse("orgs:person_list", args=[world.class_a.code])
         assert get_as(client, getattr(world, persona), url).status_code == status
 
     def test_person_detail_masks_sensitive_fields(self, client, world):
-        response = get_as(client, world.teacher_a, reverse("orgs:person_detail", args=[world.guardian_a.pk]))
+        response = get_as(
+            client, world.teacher_a, reverse("orgs:person_detail", args=[world.guardian_a.pk])
+        )
         assert response.status_code == 200
         assert "138****8000" in response.text
         assert "13800138000" not in response.text
         assert "王小明" in response.text
 
-    @pytest.mark.parametrize(("persona", "status"), [("other_teacher", 404), ("teacher_b", 404), ("outsider", 404)])
+    @pytest.mark.parametrize(
+        ("persona", "status"), [("other_teacher", 404), ("teacher_b", 404), ("outsider", 404)]
+    )
     def test_person_detail_other_school_404(self, client, world, persona, status):
         url = reverse("orgs:person_detail", args=[world.student_a.pk])
         assert get_as(client, getattr(world, persona), url).status_code == status
@@ -208,7 +243,11 @@ class TestPersonPages:
         assert response.status_code == 200
         assert "13800138000" in response.text
         log = SensitiveRead.objects.get()
-        assert (log.user, log.object_id, log.field) == (world.teacher_a, world.guardian_a.pk, "mobile")
+        assert (log.user, log.object_id, log.field) == (
+            world.teacher_a,
+            world.guardian_a.pk,
+            "mobile",
+        )
 
     @pytest.mark.parametrize(
         ("persona", "status"), [("inspector", 403), ("coordinator", 403), ("other_teacher", 404)]
@@ -224,8 +263,15 @@ class TestPersonPages:
 
     def test_add_person_bad_id_keeps_input(self, client, world):
         url = reverse("orgs:person_add", args=[world.class_a.code])
-        data = {"kind": "student", "name": "周小燕", "gender": "F", "number": "2023003",
-                "id_number": "110105201501010012", "mobile": "", "unit": world.class_a.pk}
+        data = {
+            "kind": "student",
+            "name": "周小燕",
+            "gender": "F",
+            "number": "2023003",
+            "id_number": "110105201501010012",
+            "mobile": "",
+            "unit": world.class_a.pk,
+        }
         response = post_as(client, world.teacher_a, url, data)
         assert response.status_code == 200
         assert "校验位不正确" in response.text
@@ -239,7 +285,12 @@ class TestPersonPages:
 
     def test_add_person_duplicate_number_in_school(self, client, world):
         url = reverse("orgs:person_add", args=[world.class_b.code])
-        data = {"kind": "student", "name": "重号", "number": world.student_a.number, "unit": world.class_b.pk}
+        data = {
+            "kind": "student",
+            "name": "重号",
+            "number": world.student_a.number,
+            "unit": world.class_b.pk,
+        }
         response = post_as(client, world.teacher_b, url, data)
         assert response.status_code == 200
         assert "学号" in response.text
@@ -256,8 +307,15 @@ class TestPersonPages:
         response = get_as(client, world.coordinator, url)
         assert response.status_code == 200
         assert "13800138000" not in response.text
-        data = {"kind": "guardian", "name": "王建国", "gender": "M", "number": "", "id_number": "",
-                "mobile": "", "unit": world.class_a.pk}
+        data = {
+            "kind": "guardian",
+            "name": "王建国",
+            "gender": "M",
+            "number": "",
+            "id_number": "",
+            "mobile": "",
+            "unit": world.class_a.pk,
+        }
         assert post_as(client, world.coordinator, url, data).status_code == 302
         world.guardian_a.refresh_from_db()
         assert world.guardian_a.mobile == "13800138000"
@@ -267,7 +325,13 @@ class TestPersonPages:
 class TestStaffPages:
     @pytest.mark.parametrize(
         ("persona", "status"),
-        [("leader", 200), ("admin", 200), ("teacher_a", 403), ("coordinator", 403), ("other_teacher", 404)],
+        [
+            ("leader", 200),
+            ("admin", 200),
+            ("teacher_a", 403),
+            ("coordinator", 403),
+            ("other_teacher", 404),
+        ],
     )
     def test_staff_list_roles(self, client, world, persona, status):
         url = reverse("orgs:staff_list", args=[world.class_a.code])
@@ -275,8 +339,15 @@ class TestStaffPages:
 
     def test_invite_creates_one_account_and_shows_password_once(self, client, world):
         url = reverse("orgs:staff_invite", args=[world.school.code])
-        data = {"username": "new_teacher", "display_name": "新老师", "mobile": "", "email": "",
-                "unit": world.class_b.pk, "role": "teacher", "title": "班主任"}
+        data = {
+            "username": "new_teacher",
+            "display_name": "新老师",
+            "mobile": "",
+            "email": "",
+            "unit": world.class_b.pk,
+            "role": "teacher",
+            "title": "班主任",
+        }
         response = post_as(client, world.leader, url, data)
         assert response.status_code == 200
         assert "初始密码" in response.text
@@ -288,11 +359,21 @@ class TestStaffPages:
 
     def test_leader_cannot_grant_admin_or_outside_scope(self, client, world):
         url = reverse("orgs:staff_invite", args=[world.school.code])
-        data = {"username": "sneaky", "display_name": "越权", "unit": world.other_class.pk, "role": "teacher"}
+        data = {
+            "username": "sneaky",
+            "display_name": "越权",
+            "unit": world.other_class.pk,
+            "role": "teacher",
+        }
         response = post_as(client, world.leader, url, data)
         assert response.status_code == 200
         assert not User.objects.filter(username="sneaky").exists()
-        data = {"username": "sneaky", "display_name": "越权", "unit": world.class_a.pk, "role": "admin"}
+        data = {
+            "username": "sneaky",
+            "display_name": "越权",
+            "unit": world.class_a.pk,
+            "role": "admin",
+        }
         post_as(client, world.leader, url, data)
         assert not User.objects.filter(username="sneaky").exists()
 
@@ -307,7 +388,12 @@ class TestStaffPages:
         assert get_as(client, world.leader, url).status_code == 405
 
     def test_other_school_staff_is_404(self, client, world):
-        assert get_as(client, world.leader, reverse("orgs:staff_detail", args=[world.other_teacher.pk])).status_code == 404
+        assert (
+            get_as(
+                client, world.leader, reverse("orgs:staff_detail", args=[world.other_teacher.pk])
+            ).status_code
+            == 404
+        )
         url = reverse("orgs:staff_set_active", args=[world.other_teacher.pk])
         assert post_as(client, world.leader, url, {"active": "0"}).status_code == 404
         world.other_teacher.refresh_from_db()
@@ -319,13 +405,17 @@ class TestStaffPages:
 
     def test_grant_and_revoke_role(self, client, world):
         url = reverse("orgs:staff_detail", args=[world.teacher_a.pk])
-        post_as(client, world.leader, url, {"unit": world.class_b.pk, "role": "teacher", "title": ""})
+        post_as(
+            client, world.leader, url, {"unit": world.class_b.pk, "role": "teacher", "title": ""}
+        )
         membership = Membership.objects.get(user=world.teacher_a, unit=world.class_b)
         revoke = reverse("orgs:staff_revoke", args=[world.teacher_a.pk, membership.pk])
         assert post_as(client, world.leader, revoke).status_code == 302
         assert not Membership.objects.filter(pk=membership.pk).exists()
         last = Membership.objects.get(user=world.teacher_a)
-        post_as(client, world.leader, reverse("orgs:staff_revoke", args=[world.teacher_a.pk, last.pk]))
+        post_as(
+            client, world.leader, reverse("orgs:staff_revoke", args=[world.teacher_a.pk, last.pk])
+        )
         assert Membership.objects.filter(pk=last.pk).exists()
 
     def test_deactivated_user_sees_nothing(self, world):
