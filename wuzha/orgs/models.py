@@ -391,9 +391,14 @@ class RosterImport(models.Model):
         VALID_ONLY = "valid_only", _("只导入有效行")
         ALL_OR_NOTHING = "all_or_nothing", _("有错误时全部不导入")
 
-    token = models.CharField(max_length=64, unique=True, default=_roster_import_token, editable=False)
+    token = models.CharField(
+        max_length=64, unique=True, default=_roster_import_token, editable=False
+    )
     unit = models.ForeignKey(
-        OrgUnit, on_delete=models.CASCADE, related_name="roster_imports", verbose_name=_("导入单位")
+        OrgUnit,
+        on_delete=models.CASCADE,
+        related_name="roster_imports",
+        verbose_name=_("导入单位"),
     )
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
