@@ -74,11 +74,11 @@ def test_command_line_error_goes_to_stderr_with_exit_code(world, capsys):
     assert "用户 nobody 不存在" in captured.err
 
 
-def test_command_line_prints_only_the_token(world, capsys):
-    from wuzha.orgs.management.commands.create_api_token import Command
-
-    Command().run_from_argv(["manage.py", "create_api_token", "t_leader"])
-    captured = capsys.readouterr()
-    assert captured.err == ""
-    assert captured.out.count("\n") == 1
-    assert ApiToken.hash_key(captured.out.strip()) == ApiToken.objects.get().key_hash
+def test_command_line_prints_only_the_token(world):
+    # call_command rather than run_from_argv: the latter closes every database connection when it
+    # finishes, which would end the test's transaction on PostgreSQL.
+    out, err = StringIO(), StringIO()
+    call_command("create_api_token", "t_leader", stdout=out, stderr=err)
+    assert err.getvalue() == ""
+    assert out.getvalue().count("\n") == 1
+    assert ApiToken.hash_key(out.getvalue().strip()) == ApiToken.objects.get().key_hash
