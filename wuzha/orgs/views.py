@@ -91,7 +91,7 @@ def unit_edit(request: HttpRequest, code: str) -> HttpResponse:
             messages.success(request, _("单位信息已保存"))
             return redirect("orgs:unit_detail", code=unit.code)
     return render(
-        request, "orgs/unit_form.html", {"unit": unit, "form": form, "title": _("修改单位")}
+        request, "core/form_page.html", {"unit": unit, "form": form, "title": _("修改单位")}
     )
 
 
@@ -111,7 +111,7 @@ def unit_add(request: HttpRequest, code: str) -> HttpResponse:
             messages.success(request, _("已添加下级单位“%(name)s”") % {"name": child.name})
             return redirect("orgs:unit_detail", code=parent.code)
     return render(
-        request, "orgs/unit_form.html", {"unit": parent, "form": form, "title": _("添加下级单位")}
+        request, "core/form_page.html", {"unit": parent, "form": form, "title": _("添加下级单位")}
     )
 
 
@@ -137,7 +137,7 @@ def unit_move(request: HttpRequest, code: str) -> HttpResponse:
                 messages.success(request, _("已移动到“%(name)s”之下") % {"name": new_parent.name})
                 return redirect("orgs:unit_detail", code=unit.code)
     return render(
-        request, "orgs/unit_form.html", {"unit": unit, "form": form, "title": _("移动单位")}
+        request, "core/form_page.html", {"unit": unit, "form": form, "title": _("移动单位")}
     )
 
 
@@ -185,7 +185,7 @@ def person_add(request: HttpRequest, code: str) -> HttpResponse:
             messages.success(request, _("已添加“%(name)s”") % {"name": person.name})
             return redirect("orgs:person_detail", pk=person.pk)
     return render(
-        request, "orgs/person_form.html", {"unit": unit, "form": form, "title": _("添加人员")}
+        request, "core/form_page.html", {"unit": unit, "form": form, "title": _("添加人员")}
     )
 
 
@@ -252,7 +252,7 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("orgs:person_detail", pk=person.pk)
     return render(
         request,
-        "orgs/person_form.html",
+        "core/form_page.html",
         {"unit": person.unit, "form": form, "title": _("修改人员信息")},
     )
 
@@ -312,8 +312,8 @@ def staff_invite(request: HttpRequest, code: str) -> HttpResponse:
             )
     return render(
         request,
-        "orgs/staff_form.html",
-        {"unit": unit, "form": form, "title": _("新增工作人员账号")},
+        "core/form_page.html",
+        {"unit": unit, "form": form, "title": _("新增工作人员账号"), "submit_label": _("创建账号")},
     )
 
 
