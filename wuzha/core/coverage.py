@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
+    from django.utils.functional import Promise
 
     from wuzha.orgs.models import OrgUnit, Person
 
@@ -37,7 +38,7 @@ class CoverageEvent:
 @dataclass(frozen=True)
 class CoverageChannel:
     code: str
-    label: str
+    label: "str | Promise"
     reached: Callable[["OrgUnit", datetime.date, datetime.date], "QuerySet[Any]"]
     events: Callable[["Person", datetime.date, datetime.date], list[CoverageEvent]]
     order: int = 100
