@@ -30,8 +30,13 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "wuzha.core",
     "wuzha.orgs",
+    "wuzha.plans",
     "wuzha.learning",
     "wuzha.checker",
+    "wuzha.notices",
+    "wuzha.outreach",
+    "wuzha.risk",
+    "wuzha.cases",
     "ninja",
 ]
 
@@ -131,6 +136,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Uploads: refuse large bodies before Django buffers them to disk.
 ROSTER_UPLOAD_MAX_BYTES = int(os.environ.get("ROSTER_UPLOAD_MAX_BYTES", str(20 * 1024 * 1024)))
+# Evidence files (photos, video, PDF, Word, Excel), checked by content; sizes in bytes.
+EVIDENCE_MAX_BYTES = int(os.environ.get("EVIDENCE_MAX_BYTES", str(100 * 1024 * 1024)))
+EVIDENCE_MAX_IMAGE_BYTES = int(os.environ.get("EVIDENCE_MAX_IMAGE_BYTES", str(20 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
@@ -139,8 +147,31 @@ TASKS = {
         "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
+# Run every PERIODIC_INTERVAL_SECONDS by `run_periodic` (cron in production, scripts/run.sh locally).
+PERIODIC_COMMANDS = [
+    "send_reminders",
+    "send_notice_reminders",
+    "generate_screening_rounds",
+    "send_followup_reminders",
+    "retry_case_alerts",
+]
+PERIODIC_INTERVAL_SECONDS = int(os.environ.get("PERIODIC_INTERVAL_SECONDS", "900"))
 # A task waiting longer than this means no worker is consuming the queue.
 TASKS_STALE_AFTER_SECONDS = int(os.environ.get("TASKS_STALE_AFTER_SECONDS", "300"))
+
+# Risk and cases (#7).
+# Screening rounds are generated per class for each period of this kind: week, biweek or month.
+RISK_SCREENING_CADENCE = os.environ.get("RISK_SCREENING_CADENCE", "biweek")
+# Cases losing at least this much (in fen, ¥500,000 by default) require a full review record.
+CASE_FULL_REVIEW_THRESHOLD_FEN = int(
+    os.environ.get("CASE_FULL_REVIEW_THRESHOLD_FEN", str(500_000 * 100))
+)
+# The police acknowledge link of an emergency case works for this many hours.
+CASE_ACK_LINK_HOURS = int(os.environ.get("CASE_ACK_LINK_HOURS", "72"))
+# Dotted path of the SMS provider for emergency alerts (see wuzha/cases/sms.py).
+CASES_SMS_PROVIDER = os.environ.get("CASES_SMS_PROVIDER", "wuzha.cases.sms.LoggingSmsProvider")
+# Absolute base of links sent in notifications (the acknowledge link), e.g. https://wuzha.example.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
 MAILERS = {
     "default": {

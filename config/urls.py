@@ -9,6 +9,12 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("accounts/", include("wuzha.orgs.auth_urls")),
     path("orgs/", include("wuzha.orgs.urls")),
+    path("plans/", include("wuzha.plans.urls")),
+    path("", include("wuzha.checker.urls")),
+    path("", include("wuzha.notices.urls")),
+    path("outreach/", include("wuzha.outreach.urls")),
+    path("", include("wuzha.risk.urls")),
+    path("cases/", include("wuzha.cases.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

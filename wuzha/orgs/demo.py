@@ -10,12 +10,15 @@ Three parts, each usable on its own:
 """
 
 import datetime
+import importlib
+import importlib.util
 import random
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from axes.utils import reset as axes_reset
+from django.apps import apps as django_apps
 from django.contrib.auth.hashers import check_password
 from django.db import transaction
 from django.db.models import Count
@@ -829,11 +832,31 @@ class DemoSummary:
     staff: int
 
 
+def app_steps() -> list[Step]:
+    """`seed_demo_step(ctx)` of every other installed app's `demo` module, in INSTALLED_APPS order.
+
+    Domain apps depend on orgs, never the reverse, so each app brings its own demo records.
+    """
+    steps: list[Step] = []
+    for config in django_apps.get_app_configs():
+        if config.name == __package__ or importlib.util.find_spec(f"{config.name}.demo") is None:
+            continue
+        module = importlib.import_module(f"{config.name}.demo")
+        step = getattr(module, "seed_demo_step", None)
+        if step is not None:
+            steps.append(step)
+    return steps
+
+
 def seed(scale: str = "small", out: Callable[[str], None] = print) -> DemoSummary:
-    """Build the demo world at `scale` (or only re-ensure the accounts if it exists)."""
+    """Build the demo world at `scale` (or only re-ensure the accounts if it exists), then let
+    every app add its demo records; each step is idempotent."""
     ctx = DemoContext(scale=scale, spec=world_spec(scale), out=out)
     with transaction.atomic():
         for step in STEPS:
+            step(ctx)
+    for step in app_steps():
+        with transaction.atomic():
             step(ctx)
     return summary(built=ctx.built)
 
