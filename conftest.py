@@ -21,6 +21,38 @@ def world(db) -> World:
     return build_world()
 
 
+@pytest.fixture(scope="module")
+def _demo_seed_module(django_db_setup, django_db_blocker, tmp_path_factory):
+    """`seed_demo --scale small` once per test module (it takes seconds); emptied afterwards."""
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.test import override_settings
+
+    fast = override_settings(
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        TASKS={"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}},
+        MEDIA_ROOT=tmp_path_factory.mktemp("demo-media"),
+    )
+    out = StringIO()
+    with fast, django_db_blocker.unblock():
+        call_command("seed_demo", "--scale", "small", stdout=out)
+    try:
+        yield out.getvalue()
+    finally:
+        with django_db_blocker.unblock():
+            call_command("flush", interactive=False, verbosity=0)
+
+
+@pytest.fixture
+def demo_world(_demo_seed_module, db) -> str:
+    """The small demo world, seeded once per module; each test's changes are rolled back.
+
+    Returns what `seed_demo` printed.
+    """
+    return _demo_seed_module
+
+
 def pytest_sessionfinish(session, exitstatus):
     """Under CI (WUZHA_FAIL_ON_SKIP=1) a skipped test fails the run: nothing may silently skip."""
     import os
@@ -77,4 +109,3 @@ def page(browser, live_server):
     tab = context.new_page()
     yield tab
     context.close()
-

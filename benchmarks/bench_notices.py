@@ -118,8 +118,9 @@ def run(report: Report) -> None:
 
     started = time.perf_counter()
     for d in sequential:
-        d = selectors.delivery_by_token(d.token)
-        services.notice_sign(delivery=d, data=_typed("王家长"))
+        fresh = selectors.delivery_by_token(d.token)
+        assert fresh is not None
+        services.notice_sign(delivery=fresh, data=_typed("王家长"))
     elapsed = time.perf_counter() - started
     report(
         f"notices: sign {len(sequential)} links, one after another",

@@ -11,6 +11,7 @@ import statistics
 import time
 from collections.abc import Callable
 from datetime import date
+from functools import partial
 
 SCHOOLS = 120
 GRADES = 6
@@ -157,7 +158,7 @@ def run(report: Report) -> None:
     for key in ("2026-T1", "2026-11", "2026-W48"):
         period = parse(key)
         total, rows = selectors.duty_completeness(county, period, today=TODAY)
-        ms = _timed(lambda p=period: selectors.duty_completeness(county, p, today=TODAY))
+        ms = _timed(partial(selectors.duty_completeness, county, period, today=TODAY))
         report(f"county completeness {key} ({total.expected:,} due, {len(rows)} rows)", ms, "ms")
 
     school = OrgUnit.objects.get(code="P-S007")

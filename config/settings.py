@@ -147,7 +147,7 @@ TASKS = {
         "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
-# Run every PERIODIC_INTERVAL_SECONDS by `run_periodic` (cron in production, scripts/run.sh locally).
+# Run every PERIODIC_INTERVAL_SECONDS by `run_periodic` (cron in production, scripts/run.sh here).
 PERIODIC_COMMANDS = [
     "send_reminders",
     "send_notice_reminders",

@@ -1,9 +1,6 @@
 """The risk and cases demo steps on the small demo world: realistic and idempotent."""
 
-import io
-
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
 from wuzha.cases.demo import seed_cases
@@ -19,11 +16,8 @@ from wuzha.risk.services import screening_period
 pytestmark = pytest.mark.django_db
 
 
-def test_demo_risk_and_cases(django_capture_on_commit_callbacks):
-    out = io.StringIO()
-    with django_capture_on_commit_callbacks(execute=True):
-        call_command("seed_demo", "--scale", "small", stdout=out)
-    text = out.getvalue()
+def test_demo_risk_and_cases(demo_world):
+    text = demo_world
     assert "隐患摸排" in text and "案件台账" in text
     county = OrgUnit.objects.get(code=COUNTY_CODE)
 

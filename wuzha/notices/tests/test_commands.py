@@ -6,9 +6,6 @@ import io
 import pytest
 from django.core.management import call_command
 
-from wuzha.notices.demo import seed_notices
-from wuzha.notices.models import Delivery, Notice, Signature
-
 pytestmark = pytest.mark.django_db
 
 
@@ -48,31 +45,3 @@ def test_send_notice_reminders(world, letter, mailoutbox):
     assert "已发送 1 条" in run("send_notice_reminders")
     assert mailoutbox[0].to == ["b@example.cn"]
     assert "已发送 0 条" in run("send_notice_reminders")
-
-
-def test_seed_notices_is_idempotent_with_varied_progress(db):
-    from wuzha.orgs.demo import seed
-
-    seed("small", out=lambda _line: None)
-    lines: list[str] = []
-    seed_notices(lines.append)
-    seed_notices(lines.append)
-    assert "已存在" in lines[-1]
-    notice = Notice.objects.get()
-    assert notice.status == "issued"
-    states = set(Delivery.objects.values_list("state", flat=True))
-    assert states == {"online", "paper", "pending"}
-    assert Signature.objects.filter(method="drawn", image__isnull=False).exists()
-    rates = {
-        unit: sum(s != "pending" for s in group) / len(group)
-        for unit, group in _by_unit(notice).items()
-    }
-    assert max(rates.values()) - min(rates.values()) > 0.1  # classes differ
-    assert Signature.objects.count() == Delivery.objects.exclude(state="pending").count()
-
-
-def _by_unit(notice: Notice) -> dict[int, list[str]]:
-    groups: dict[int, list[str]] = {}
-    for unit_id, state in notice.deliveries.values_list("unit_id", "state"):
-        groups.setdefault(unit_id, []).append(state)
-    return groups

@@ -38,9 +38,9 @@ def _counts() -> dict[str, int]:
 
 
 @pytest.fixture
-def seeded(db) -> str:
-    """Seed the small world (≈1 s with the test password hasher) and return the command output."""
-    return _seed("--scale", "small")
+def seeded(demo_world) -> str:
+    """The small world, seeded once for this module; the output of `seed_demo`."""
+    return demo_world
 
 
 def test_small_world_has_the_county_tree(seeded):

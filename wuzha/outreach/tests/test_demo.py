@@ -28,8 +28,8 @@ def _seed() -> str:
     return out.getvalue()
 
 
-def test_demo_outreach():
-    assert "次班会" in _seed()  # seed_demo runs this app's seed_demo_step
+def test_demo_outreach(demo_world):
+    assert "次班会" in demo_world  # seed_demo runs this app's seed_demo_step
     TODAY = timezone.localdate()
     county = OrgUnit.objects.get(code=COUNTY_CODE)
     activities = Activity.objects.filter(unit__path__startswith=county.path)

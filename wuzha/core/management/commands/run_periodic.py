@@ -16,4 +16,6 @@ class Command(BaseCommand):
             except Exception as exc:  # one broken job must not stop the others
                 failed += 1
                 self.stderr.write(f"{name} 失败：{exc!r}")
-        self.stdout.write(f"定时任务完成：{len(settings.PERIODIC_COMMANDS) - failed} 成功，{failed} 失败")
+        self.stdout.write(
+            f"定时任务完成：{len(settings.PERIODIC_COMMANDS) - failed} 成功，{failed} 失败"
+        )
