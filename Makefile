@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo --scale small
+	$(PY) manage.py seed_demo --scale small --no-logins
 	PY=$(PY) scripts/run.sh
 
 test: $(STAMP)

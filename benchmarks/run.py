@@ -1,7 +1,10 @@
-"""Run every benchmarks/bench_*.py against a throwaway SQLite database and print its figures.
+"""Run every benchmarks/bench_*.py against a throwaway database and print its figures.
 
 `make bench` calls this. Timings are reported, never judged: a slow machine does not fail the run;
 only a benchmark that crashes does. Pass module names (e.g. `bench_roster`) to run only those.
+
+The database is a fresh SQLite file, or with `BENCH_DATABASE_URL=postgres://user:pw@host/db` a
+fresh PostgreSQL database created next to `db` (the role needs CREATEDB) and dropped afterwards.
 """
 
 import importlib
@@ -10,6 +13,7 @@ import sys
 import tempfile
 import time
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -22,9 +26,27 @@ def report(label: str, value: float, unit: str = "") -> None:
     print(f"  {label:<48} {number:>12} {unit}", flush=True)
 
 
-def _setup(tmp: str) -> None:
+def _postgres_scratch(url: str) -> tuple[str, Callable[[], None]]:
+    """Create an empty database beside the one in `url`; return its URL and its drop function."""
+    import psycopg
+
+    name = f"wuzha_bench_{os.getpid()}"
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+    def drop() -> None:
+        from django.db import connections
+
+        connections.close_all()
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+    return f"{url.rsplit('/', 1)[0]}/{name}", drop
+
+
+def _setup(tmp: str, database_url: str) -> None:
     # Before Django is imported: the settings read these once.
-    os.environ["DATABASE_URL"] = f"sqlite:///{tmp}/bench.sqlite3"
+    os.environ["DATABASE_URL"] = database_url
     os.environ["WUZHA_VAR_DIR"] = tmp
     os.environ["MEDIA_ROOT"] = f"{tmp}/media"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -40,23 +62,34 @@ def _setup(tmp: str) -> None:
     django.setup()
     started = time.perf_counter()
     call_command("migrate", verbosity=0, interactive=False)
-    report("setup: migrate a fresh SQLite database", time.perf_counter() - started, "s")
+    vendor = "PostgreSQL" if database_url.startswith("postgres") else "SQLite"
+    report(f"setup: migrate a fresh {vendor} database", time.perf_counter() - started, "s")
+
+
+def _run_all(names: list[str], failed: list[str]) -> None:
+    for name in names:
+        print(f"{name}:", flush=True)
+        started = time.perf_counter()
+        try:
+            importlib.import_module(name).run(report)
+        except Exception:
+            traceback.print_exc()
+            failed.append(name)
+        report("total", time.perf_counter() - started, "s")
 
 
 def main(argv: list[str]) -> int:
     names = argv or sorted(p.stem for p in HERE.glob("bench_*.py"))
-    failed = []
+    failed: list[str] = []
     with tempfile.TemporaryDirectory(prefix="wuzha-bench-") as tmp:
-        _setup(tmp)
-        for name in names:
-            print(f"{name}:", flush=True)
-            started = time.perf_counter()
-            try:
-                importlib.import_module(name).run(report)
-            except Exception:
-                traceback.print_exc()
-                failed.append(name)
-            report("total", time.perf_counter() - started, "s")
+        database_url, cleanup = f"sqlite:///{tmp}/bench.sqlite3", lambda: None
+        if os.environ.get("BENCH_DATABASE_URL", "").startswith("postgres"):
+            database_url, cleanup = _postgres_scratch(os.environ["BENCH_DATABASE_URL"])
+        try:
+            _setup(tmp, database_url)
+            _run_all(names, failed)
+        finally:
+            cleanup()
     if failed:
         print(f"benchmarks that crashed: {', '.join(failed)}", file=sys.stderr)
         return 1

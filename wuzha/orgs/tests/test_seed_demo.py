@@ -194,6 +194,11 @@ def test_second_run_creates_nothing_and_restores_passwords(seeded):
     assert demo_logins.getvalue().splitlines() == demo.login_lines()
 
 
+def test_no_logins_flag_leaves_the_logins_to_make_run(seeded):
+    output = _seed("--no-logins")
+    assert "示范数据已存在" in output and "demo login:" not in output
+
+
 def test_people_in_the_database_are_the_deterministic_generation(seeded):
     def generated() -> list[tuple[str, str, str, str, str]]:
         spec = demo.world_spec("small")

@@ -21,6 +21,11 @@ class Command(BaseCommand):
             default="small",
             help="small ≈ 3,000 名学生；county ≈ 30,000 名学生；city ≈ 300,000 人（性能测试用）",
         )
+        parser.add_argument(
+            "--no-logins",
+            action="store_true",
+            help="不打印演示账号（make run 在启动网站前另行打印）",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.monotonic()
@@ -31,5 +36,6 @@ class Command(BaseCommand):
             f"示范数据{verb}：{result.units} 个单位，{result.students} 名学生，"
             f"{result.guardians} 名家长/监护人，{result.staff} 名教职工（{elapsed:.1f} 秒）"
         )
-        for line in demo.login_lines():
-            self.stdout.write(line)
+        if not options["no_logins"]:
+            for line in demo.login_lines():
+                self.stdout.write(line)
