@@ -6,3 +6,10 @@ class LearningConfig(AppConfig):
     name = "wuzha.learning"
     label = "learning"
     verbose_name = _("反诈知识")
+
+    def ready(self) -> None:
+        from wuzha.core import coverage
+
+        from .coverage import CHANNEL
+
+        coverage.register(CHANNEL)

@@ -66,3 +66,18 @@ DESCRIPTIONS: dict[str, str | Promise] = {
     FraudType.OTHER: _("中奖、退税补贴、冒充电信运营商、医保社保异常等其他诈骗手法。"),
     FraudType.NORMAL: _("未发现诈骗特征的正常消息。"),
 }
+
+
+class AgeBand(models.TextChoices):
+    """Who a question, a case or a test is written for."""
+
+    KINDERGARTEN_PARENT = "kindergarten_parent", _("幼儿园家长")
+    PRIMARY = "primary", _("小学")
+    JUNIOR = "junior", _("初中")
+    SENIOR = "senior", _("高中/中职")
+    UNIVERSITY = "university", _("大学")
+    ADULT = "adult", _("成人")
+
+
+AGE_BANDS: tuple[str, ...] = tuple(AgeBand.values)
+FRAUD_LABELS: dict[str, str | Promise] = {c: FraudType(c).label for c in FRAUD_CODES}
