@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "wuzha.outreach",
     "wuzha.risk",
     "wuzha.cases",
+    "wuzha.stats",
     "ninja",
 ]
 
@@ -154,6 +155,8 @@ PERIODIC_COMMANDS = [
     "generate_screening_rounds",
     "send_followup_reminders",
     "retry_case_alerts",
+    "rank_units",
+    "draft_briefings",
 ]
 PERIODIC_INTERVAL_SECONDS = int(os.environ.get("PERIODIC_INTERVAL_SECONDS", "900"))
 # A task waiting longer than this means no worker is consuming the queue.
@@ -170,6 +173,9 @@ CASE_FULL_REVIEW_THRESHOLD_FEN = int(
 CASE_ACK_LINK_HOURS = int(os.environ.get("CASE_ACK_LINK_HOURS", "72"))
 # Dotted path of the SMS provider for emergency alerts (see wuzha/cases/sms.py).
 CASES_SMS_PROVIDER = os.environ.get("CASES_SMS_PROVIDER", "wuzha.cases.sms.LoggingSmsProvider")
+# Statistics (#8): a rate over fewer than this many (students, receipts, duties) is marked as
+# not meaningful for comparison.
+STATS_MIN_DENOMINATOR = int(os.environ.get("STATS_MIN_DENOMINATOR", "20"))
 # Absolute base of links sent in notifications (the acknowledge link), e.g. https://wuzha.example.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 

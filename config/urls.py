@@ -15,6 +15,8 @@ urlpatterns = [
     path("outreach/", include("wuzha.outreach.urls")),
     path("", include("wuzha.risk.urls")),
     path("cases/", include("wuzha.cases.urls")),
+    path("stats/", include("wuzha.stats.urls")),
+    path("", include("wuzha.learning.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -42,6 +42,8 @@ api.add_router("/", "wuzha.plans.api.router")
 api.add_router("/", "wuzha.notices.api.router")
 api.add_router("/", "wuzha.outreach.api.router")
 api.add_router("/", "wuzha.cases.api.router")
+api.add_router("/", "wuzha.stats.api.router")
+api.add_router("/", "wuzha.learning.api.router")
 
 
 @api.exception_handler(PermissionDenied)
