@@ -253,3 +253,7 @@ def seed_outreach(out: Any = print, *, today: datetime.date | None = None) -> No
 def seed_demo_step(ctx: DemoContext) -> None:
     """The outreach step of `seed_demo`."""
     seed_outreach(ctx.out)
+    # The plans step ran before the activities existed: link class meetings to duties now.
+    from wuzha.plans.demo import link_class_meetings
+
+    link_class_meetings(ctx.out)

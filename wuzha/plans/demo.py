@@ -19,7 +19,7 @@ from wuzha.orgs.models import Membership, OrgUnit, Role, UnitKind, User
 
 from . import services
 from .access import REVIEWERS, SUBMITTERS
-from .models import Campaign, Duty, Inspection, Term
+from .models import Campaign, Duty, Inspection, Submission, Term
 from .testing import jpeg_bytes
 
 DEMO_TODAY = date(2026, 11, 23)
@@ -298,6 +298,45 @@ def seed_plans(stdout: Any = print) -> None:
         out("工作方案示范数据已存在，未重复创建。")
 
 
+def link_class_meetings(stdout: Any = print) -> int:
+    """Link class-meeting activity records to the submissions of 主题班会 duties; idempotent.
+
+    Every second such submission (by a stable hash) cites the class meetings its class held in
+    the duty's period. Submissions that already cite activities are left as they are. The
+    outreach step calls this again once its activities exist (it runs after this app's step).
+    """
+    from wuzha.outreach.models import Activity, ActivityKind
+
+    out = _writer(stdout)
+    subs = (
+        Submission.objects.filter(
+            duty__template__title__contains="班会",
+            duty__unit__kind=UnitKind.CLASS,
+            activities__isnull=True,
+        )
+        .select_related("duty__unit")
+        .order_by("pk")
+    )
+    linked = 0
+    for sub in subs:
+        duty = sub.duty
+        if zlib.crc32(f"{duty.unit.code}|{duty.period_key}".encode()) % 2:
+            continue
+        meetings = list(
+            Activity.objects.in_subtree(duty.unit)
+            .between(duty.period_start, duty.period_end)
+            .filter(kind=ActivityKind.CLASS_MEETING)
+            .order_by("date", "pk")[:2]
+        )
+        if meetings:
+            sub.activities.set(meetings)
+            linked += 1
+    if linked:
+        out(f"班会任务关联活动记录：{linked} 份提交")
+    return linked
+
+
 def seed_demo_step(ctx: Any) -> None:
     """The plans step of `seed_demo` (see wuzha.orgs.demo.app_steps)."""
     seed_plans(ctx.out)
+    link_class_meetings(ctx.out)

@@ -2,11 +2,13 @@ from datetime import date
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from wuzha.core.models import NotificationChannel
 from wuzha.orgs.forms import UnitChoiceField
 from wuzha.orgs.models import OrgUnit
+from wuzha.outreach.models import Activity
 
 from .models import (
     CampaignGoal,
@@ -146,6 +148,13 @@ class DutyTemplateForm(forms.ModelForm):
         pass
 
 
+class ActivityChoiceField(forms.ModelMultipleChoiceField):
+    """Activity records shown as “date · type · title（unit）”."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.date:%Y-%m-%d} · {obj.get_kind_display()} · {obj.title}（{obj.unit.name}）"
+
+
 class SubmitForm(forms.Form):
     text = forms.CharField(
         label=_("完成情况"),
@@ -163,9 +172,35 @@ class SubmitForm(forms.Form):
     keep_previous_files = forms.BooleanField(
         label=_("保留上次提交的材料"), required=False, initial=True
     )
+    activities = ActivityChoiceField(
+        label=_("关联活动记录"),
+        queryset=Activity.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("本单位（含下级）在任务期间内登记的活动；活动的现场照片计入照片数"),
+        error_messages={
+            "invalid_choice": _("所选活动记录不存在，或不属于本单位、不在本任务期间内，不能关联"),
+            "invalid_pk_value": _("活动记录编号无效"),
+        },
+    )
 
-    def __init__(self, *args: Any, template: DutyTemplate, resubmission: bool, **kwargs: Any):
+    def __init__(
+        self,
+        *args: Any,
+        template: DutyTemplate,
+        resubmission: bool,
+        activities: "QuerySet[Activity] | None" = None,
+        **kwargs: Any,
+    ):
         super().__init__(*args, **kwargs)
+        field = self.fields["activities"]
+        assert isinstance(field, forms.ModelMultipleChoiceField)
+        if activities is None:
+            del self.fields["activities"]
+        else:
+            field.queryset = activities
+            if not activities.exists():
+                field.help_text = _("任务期间内还没有可关联的活动记录，可先在“宣传活动”中登记")
         if not template.requires_attendance:
             del self.fields["attendance"]
         if template.count_label:

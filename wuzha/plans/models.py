@@ -530,6 +530,13 @@ class Submission(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    # Activity records (主题班会, 讲座…) showing the duty was done; their photos count as evidence.
+    activities = models.ManyToManyField(
+        "outreach.Activity",
+        blank=True,
+        related_name="plan_submissions",
+        verbose_name=_("关联活动记录"),
+    )
 
     class Meta:
         verbose_name = _("提交记录")

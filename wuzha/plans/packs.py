@@ -20,7 +20,7 @@ from wuzha.core.periods import Period
 from wuzha.orgs.models import OrgUnit, User
 
 from .models import Duty, Inspection, InspectionPack, Submission, SubmissionFile
-from .selectors import duty_completeness
+from .selectors import activity_attendance_count, duty_completeness, submission_activities_prefetch
 
 _UNSAFE = re.compile(r'[\\/:*?"<>|\s]+')
 PROGRESS_EVERY = 25
@@ -58,6 +58,7 @@ def _latest_submissions(duties: list[Duty]) -> dict[int, Submission]:
     subs = (
         Submission.objects.filter(duty__in=duties)
         .select_related("submitted_by", "reviewed_by")
+        .prefetch_related(submission_activities_prefetch())
         .order_by("duty_id", "number")
     )
     for sub in subs:
@@ -74,14 +75,14 @@ def _index_workbook(rows: list[list[Any]]) -> bytes:
     bold = book.add_format({"bold": True, "bg_color": "#F2F4F7"})
     headers = [
         _("截止日期"), _("单位"), _("任务"), _("期间"), _("状态"), _("提交时间"),
-        _("按时/逾期"), _("提交人"), _("审核"), _("完成情况"), _("材料文件"),
+        _("按时/逾期"), _("提交人"), _("审核"), _("完成情况"), _("材料文件"), _("关联活动记录"),
     ]  # fmt: skip
     sheet.write_row(0, 0, headers, bold)
     for i, row in enumerate(rows, start=1):
         sheet.write_row(i, 0, row)
     sheet.set_column(0, 0, 12)
     sheet.set_column(1, 2, 24)
-    sheet.set_column(9, 10, 40)
+    sheet.set_column(9, 11, 40)
     sheet.freeze_panes(1, 0)
     sheet.autofilter(0, 0, max(len(rows), 1), len(headers) - 1)
     book.close()
@@ -271,4 +272,18 @@ def _index_row(duty: Duty, sub: Submission | None, names: list[str]) -> list[Any
         review.strip(),
         sub.text if sub else "",
         "\n".join(names),
+        "\n".join(activity_line(a) for a in sub.activities.all()) if sub else "",
     ]
+
+
+def activity_line(activity: Any) -> str:
+    """One linked activity as the index lists it: date, type, title, attendance, evidence."""
+    people = activity_attendance_count(activity)
+    return _("%(d)s %(k)s《%(t)s》（%(u)s，参加 %(p)s 人，材料 %(f)s 份）") % {
+        "d": activity.date.isoformat(),
+        "k": activity.get_kind_display(),
+        "t": activity.title,
+        "u": activity.unit.name,
+        "p": "—" if people is None else people,
+        "f": activity.file_count,
+    }

@@ -4,11 +4,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.db.models.functions import Substr
 
+from wuzha.core.models import EvidenceFile
 from wuzha.core.periods import Period, TermResolver
 from wuzha.orgs.models import OrgUnit, User
+from wuzha.outreach.models import Activity, ActivityFile, AttendanceMode
 
 from .models import Campaign, Duty, Inspection, Rectification, SubmissionFile
 from .services import terms_for_unit
@@ -254,11 +256,63 @@ def open_rectifications(unit: OrgUnit) -> QuerySet[Rectification]:
     )
 
 
+def linkable_activities(duty: Duty, user: User) -> QuerySet[Activity]:
+    """Activity records the user may link to `duty`: visible to them, held by the duty's unit or
+    a unit below it, dated inside the duty's period."""
+    return (
+        Activity.objects.visible_to(user)
+        .in_subtree(duty.unit)
+        .between(duty.period_start, duty.period_end)
+        .select_related("unit")
+        .order_by("-date", "-start_time", "-id")
+    )
+
+
+def activity_photo_evidence_ids(activity_ids: list[int]) -> set[int]:
+    """The photos (images filed as on-site material, not sign-in sheets) of these activities."""
+    return set(
+        ActivityFile.objects.filter(
+            activity_id__in=activity_ids,
+            role=ActivityFile.Role.PHOTO,
+            evidence__kind=EvidenceFile.Kind.IMAGE,
+        ).values_list("evidence_id", flat=True)
+    )
+
+
+def with_activity_counts(activities: QuerySet[Activity]) -> QuerySet[Activity]:
+    """Annotate `present_count` (roster ticks), `file_count` and `photo_count`."""
+    return activities.annotate(
+        present_count=Count("attendance", filter=Q(attendance__present=True), distinct=True),
+        file_count=Count("files", distinct=True),
+        photo_count=Count(
+            "files",
+            filter=Q(files__role=ActivityFile.Role.PHOTO, files__evidence__kind="image"),
+            distinct=True,
+        ),
+    )
+
+
+def activity_attendance_count(activity: Activity) -> int | None:
+    """Attendance as recorded: the roster's ticks, or the headcount typed in."""
+    if activity.attendance_mode == AttendanceMode.ROSTER:
+        return getattr(activity, "present_count", None)
+    return activity.headcount
+
+
+def submission_activities_prefetch() -> Prefetch:
+    return Prefetch(
+        "activities",
+        queryset=with_activity_counts(Activity.objects.select_related("unit")).order_by(
+            "date", "pk"
+        ),
+    )
+
+
 def duty_timeline(duty: Duty) -> list[dict[str, Any]]:
     """Every state change of a duty with who and when, oldest first."""
     events: list[dict[str, Any]] = []
     for sub in duty.submissions.select_related("submitted_by", "reviewed_by").prefetch_related(
-        "files__evidence"
+        "files__evidence", submission_activities_prefetch()
     ):
         events.append(
             {"at": sub.submitted_at, "kind": "submitted", "by": sub.submitted_by, "submission": sub}

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from wuzha.core.files import evidence_store
 from wuzha.core.models import EvidenceFile
 from wuzha.orgs.models import OrgUnit, User
+from wuzha.outreach.models import Activity, ActivityFile
 
 from . import cadence as cad
 from .models import (
@@ -396,13 +397,23 @@ def _check_evidence(
     *,
     count: int | None,
     attendance: int | None,
+    activity_photos: int = 0,
 ) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
-    photos = sum(1 for k in kinds if k == EvidenceFile.Kind.IMAGE)
+    photos = sum(1 for k in kinds if k == EvidenceFile.Kind.IMAGE) + activity_photos
     if photos < template.min_photos:
-        errors.setdefault("attachments", []).append(
-            _("需要至少 %(n)s 张照片，目前 %(m)s 张") % {"n": template.min_photos, "m": photos}
-        )
+        if activity_photos:
+            message = _("需要至少 %(n)s 张照片（含关联活动的 %(a)s 张），目前 %(m)s 张") % {
+                "n": template.min_photos,
+                "a": activity_photos,
+                "m": photos,
+            }
+        else:
+            message = _("需要至少 %(n)s 张照片，目前 %(m)s 张") % {
+                "n": template.min_photos,
+                "m": photos,
+            }
+        errors.setdefault("attachments", []).append(message)
     documents = {EvidenceFile.Kind.PDF, EvidenceFile.Kind.WORD, EvidenceFile.Kind.EXCEL}
     if template.requires_document and not any(k in documents for k in kinds):
         errors.setdefault("attachments", []).append(_("需要上传一份文档（PDF、Word 或 Excel）"))
@@ -411,6 +422,32 @@ def _check_evidence(
     if template.count_label and count is None:
         errors["count"] = [_("请填写%(l)s") % {"l": template.count_label}]
     return errors
+
+
+def _linkable(duty: Duty, by: User, activities: Sequence[Activity]) -> list[Activity]:
+    """The chosen activities, refused unless each one may be linked to `duty` by `by`."""
+    wanted = {a.pk for a in activities}
+    if not wanted:
+        return []
+    allowed = list(
+        Activity.objects.visible_to(by)
+        .in_subtree(duty.unit)
+        .between(duty.period_start, duty.period_end)
+        .filter(pk__in=wanted)
+    )
+    if len(allowed) != len(wanted):
+        raise ValidationError(
+            {
+                "activities": [
+                    _(
+                        "所选活动记录不存在，或不属于本单位、不在本任务期间"
+                        "（%(a)s 至 %(b)s）内，不能关联"
+                    )
+                    % {"a": duty.period_start, "b": duty.period_end}
+                ]
+            }
+        )
+    return allowed
 
 
 @transaction.atomic
@@ -423,6 +460,7 @@ def duty_submit(
     count: int | None = None,
     attendance: int | None = None,
     keep_previous_files: bool = True,
+    activities: Sequence[Activity] = (),
     now: datetime | None = None,
 ) -> Submission:
     """Submit (or resubmit after a return) a duty with its evidence.
@@ -430,6 +468,10 @@ def duty_submit(
     Refused with a ValidationError when the duty is already submitted or accepted, when it is
     locked (past deadline + grace, no exception), or when the evidence does not meet the
     template's requirements. A submission after the deadline is marked late.
+
+    `activities` are outreach activity records that show the duty was done; each must be
+    visible to `by`, held by the duty's unit or a unit below it and dated inside the duty's
+    period. Their on-site photos count toward the template's minimum number of photos.
     """
     now = now or timezone.now()
     today = timezone.localdate(now)
@@ -463,8 +505,24 @@ def duty_submit(
             if link.evidence_id not in known:
                 stored.append((link.evidence, link.original_name))
                 known.add(link.evidence_id)
+    linked = _linkable(duty, by, activities)
+    own = {e.pk for e, _n in stored}
+    activity_photos = len(
+        set(
+            ActivityFile.objects.filter(
+                activity__in=linked,
+                role=ActivityFile.Role.PHOTO,
+                evidence__kind=EvidenceFile.Kind.IMAGE,
+            ).values_list("evidence_id", flat=True)
+        )
+        - own
+    )
     errors = _check_evidence(
-        duty.template, [e.kind for e, _n in stored], count=count, attendance=attendance
+        duty.template,
+        [e.kind for e, _n in stored],
+        count=count,
+        attendance=attendance,
+        activity_photos=activity_photos,
     )
     if errors:
         raise ValidationError(errors)
@@ -488,6 +546,8 @@ def duty_submit(
             for e, n in stored
         ]
     )
+    if linked:
+        submission.activities.set(linked)
     if duty.first_submitted_at is None:
         duty.first_submitted_at = now
         duty.is_late = is_late

@@ -302,6 +302,23 @@ def campaign_instantiate(request: HttpRequest, token: str) -> HttpResponse:
 # Duties
 
 
+def _submit_form(duty: Duty, user: User, *args: Any) -> SubmitForm:
+    """The submit form; a resubmission starts with the activities linked last time."""
+    resubmission = duty.status == Duty.Status.RETURNED
+    initial = {}
+    if resubmission and not args:
+        previous = duty.submissions.order_by("-number").first()
+        if previous is not None:
+            initial["activities"] = list(previous.activities.values_list("pk", flat=True))
+    return SubmitForm(
+        *args,
+        template=duty.template,
+        resubmission=resubmission,
+        activities=selectors.linkable_activities(duty, user),
+        initial=initial,
+    )
+
+
 def _duty_page(
     request: HttpRequest,
     duty: Duty,
@@ -313,7 +330,6 @@ def _duty_page(
 ) -> HttpResponse:
     user = _user(request)
     today = timezone.localdate()
-    resubmission = duty.status == Duty.Status.RETURNED
     can_submit = access.can_submit(user, duty) and duty.status in (
         Duty.Status.PENDING,
         Duty.Status.RETURNED,
@@ -338,7 +354,7 @@ def _duty_page(
         "can_submit": (can_submit and not locked) or bool(submit_form and submit_form.is_bound),
         "can_review": can_review and duty.status == Duty.Status.SUBMITTED,
         "can_unlock": can_review and locked,
-        "submit_form": submit_form or SubmitForm(template=duty.template, resubmission=resubmission),
+        "submit_form": submit_form or _submit_form(duty, user),
         "review_form": review_form or ReviewForm(),
         "exception_form": exception_form or ExceptionForm(),
         "breadcrumbs": unit_breadcrumbs(duty.unit, user),
@@ -355,12 +371,7 @@ def duty_detail(request: HttpRequest, token: str) -> HttpResponse:
 def duty_submit(request: HttpRequest, token: str) -> HttpResponse:
     user = _user(request)
     duty = access.get_duty_for_user(user, token, write=True)
-    form = SubmitForm(
-        request.POST,
-        request.FILES,
-        template=duty.template,
-        resubmission=duty.status == Duty.Status.RETURNED,
-    )
+    form = _submit_form(duty, user, request.POST, request.FILES)
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -372,6 +383,7 @@ def duty_submit(request: HttpRequest, token: str) -> HttpResponse:
                 count=data.get("count"),
                 attendance=data.get("attendance"),
                 keep_previous_files=data.get("keep_previous_files", True),
+                activities=list(data.get("activities") or []),
             )
         except ValidationError as exc:
             if getattr(exc, "code", None) == "already_submitted":
