@@ -9,6 +9,7 @@ class NoticesConfig(AppConfig):
     def ready(self) -> None:
         from wuzha.core import coverage
 
-        from .coverage import CHANNEL
+        from .coverage import APP_CHANNEL, CHANNEL
 
         coverage.register(CHANNEL)
+        coverage.register(APP_CHANNEL)
