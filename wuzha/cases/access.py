@@ -23,6 +23,8 @@ AFTERCARE_ROLES = frozenset({Role.ADMIN, Role.LEADER, Role.TEACHER, Role.COUNSEL
 # The 一案双查 report, the full review of large cases and inquiries.
 CHECKERS = frozenset({Role.ADMIN, Role.LEADER, Role.COORDINATOR, Role.INSPECTOR})
 CHECK_WRITERS = frozenset({Role.ADMIN, Role.LEADER, Role.COORDINATOR})
+# The full review of a large case is the leadership's own record (结案前须完成).
+REVIEW_WRITERS = frozenset({Role.ADMIN, Role.LEADER})
 # Who may see the log of restricted reads.
 LOG_READERS = frozenset({Role.ADMIN, Role.LEADER})
 

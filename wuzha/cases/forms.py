@@ -239,6 +239,12 @@ class ReviewForm(forms.Form):
         label=_("责任认定"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     measures = forms.CharField(label=_("整改措施"), widget=forms.Textarea(attrs={"rows": 3}))
+    conclusion = forms.CharField(
+        label=_("复盘结论"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("保存后复盘即完成，案件方可结案"),
+        error_messages={"required": _("请填写复盘结论")},
+    )
 
 
 class InquiryCloseForm(forms.Form):

@@ -171,6 +171,17 @@ class Case(TimeStamped):
         return self.amount_lost_fen >= settings.CASE_FULL_REVIEW_THRESHOLD_FEN
 
     @property
+    def review_done(self) -> bool:
+        """A full review has been recorded (by a leader, with its conclusion and time)."""
+        review = getattr(self, "review", None)
+        return review is not None and review.reviewed_at is not None
+
+    @property
+    def close_blocked(self) -> bool:
+        """Closing is refused: a large case without a completed full review."""
+        return self.review_required and not self.review_done
+
+    @property
     def waiting_for_police(self) -> bool:
         return self.is_emergency and self.acknowledged_at is None
 
@@ -323,9 +334,16 @@ class CaseReview(TimeStamped):
     findings = models.TextField(_("复盘经过与原因"))
     responsibility = models.TextField(_("责任认定"), blank=True)
     measures = models.TextField(_("整改措施"))
+    conclusion = models.TextField(_("复盘结论"), blank=True)
     reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("复盘人"),
     )
+    # Set when a leader saves the review: from then on the case may be closed.
+    reviewed_at = models.DateTimeField(_("复盘完成时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("大额案件复盘")

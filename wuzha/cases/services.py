@@ -68,6 +68,33 @@ def _check_victim(unit: OrgUnit, victim: Person | None, victim_name: str) -> Non
         raise ValidationError({"victim": _("受害人不在本单位名册中")})
 
 
+def _close_refusal(case: Case) -> ValidationError:
+    return ValidationError(
+        {
+            "status": [
+                _(
+                    "损失金额达到 %(t)s 的大额案件须先完成全面复盘，才能结案。"
+                    "请学校领导在“复盘记录”中填写复盘经过、整改措施和结论后再结案。"
+                )
+                % {"t": format_yuan(settings.CASE_FULL_REVIEW_THRESHOLD_FEN)}
+            ]
+        },
+        code="review_required",
+    )
+
+
+def _check_close(case: Case) -> None:
+    """Refuse a closed large case without a completed full review (see `Case.close_blocked`)."""
+    if case.status != Case.Status.CLOSED or not case.review_required:
+        return
+    done = (
+        case.pk is not None
+        and CaseReview.objects.filter(case_id=case.pk, reviewed_at__isnull=False).exists()
+    )
+    if not done:
+        raise _close_refusal(case)
+
+
 @transaction.atomic
 def case_open(
     *,
@@ -98,6 +125,7 @@ def case_open(
     if client_token is not None:
         case.client_token = client_token
     case.full_clean()
+    _check_close(case)
     try:
         with transaction.atomic():
             case.save()
@@ -435,10 +463,19 @@ def case_update(*, case: Case, by: User | None, **fields: Any) -> Case:
     if unknown:
         raise ValueError(f"not ledger fields: {sorted(unknown)}")
     before = {name: getattr(case, name) for name in fields}
+    was = (case.status, case.amount_lost_fen)
     for name, value in fields.items():
         setattr(case, name, value)
     if case.amount_recovered_fen > case.amount_lost_fen:
         raise ValidationError({"amount_recovered": _("追回金额不能大于损失金额")})
+    if (case.status, case.amount_lost_fen) != was:
+        # Only a change that closes the case or raises its loss is held to the rule, so an
+        # old closed case can still get a typo fixed.
+        try:
+            _check_close(case)
+        except ValidationError:
+            case.status, case.amount_lost_fen = was
+            raise
     case.full_clean()
     case.save()
     for field, kind in (
@@ -483,15 +520,41 @@ def aftercare_note_add(
 
 @transaction.atomic
 def case_review_save(
-    *, case: Case, by: User | None, findings: str, responsibility: str, measures: str
+    *,
+    case: Case,
+    by: User | None,
+    findings: str,
+    responsibility: str,
+    measures: str,
+    conclusion: str,
+    now: datetime.datetime | None = None,
 ) -> CaseReview:
+    """Record the full review of a large case: who, when, what was found, done and concluded.
+
+    Saving it completes the review (the case may then be closed); a later save updates the
+    text, the reviewer and the time. The caller checks the role (school leader or admin).
+    """
+    now = now or timezone.now()
     review = CaseReview.objects.filter(case=case).first() or CaseReview(case=case)
+    first = review.reviewed_at is None
     review.findings = findings.strip()
     review.responsibility = responsibility.strip()
     review.measures = measures.strip()
+    review.conclusion = conclusion.strip()
+    if not review.conclusion:
+        raise ValidationError({"conclusion": _("请填写复盘结论")})
     review.reviewed_by = by
+    review.reviewed_at = now
     review.full_clean()
     review.save()
+    _event(
+        case,
+        CaseEvent.Kind.NOTE,
+        now,
+        by,
+        _("完成大额案件全面复盘") if first else _("更新大额案件复盘记录"),
+    )
+    case.review = review
     return review
 
 

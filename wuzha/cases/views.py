@@ -320,20 +320,28 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
             "findings": existing.findings,
             "responsibility": existing.responsibility,
             "measures": existing.measures,
+            "conclusion": existing.conclusion,
         }
         if existing
         else None
     )
     form = ReviewForm(request.POST or None, initial=initial)
+    can_write = has_role(user, case.unit, access.REVIEW_WRITERS)
     if request.method == "POST":
-        if not has_role(user, case.unit, access.CHECK_WRITERS):
+        if not can_write:
             raise PermissionDenied
         if form.is_valid():
-            services.case_review_save(case=case, by=user, **form.cleaned_data)
-            messages.success(request, _("复盘记录已保存"))
-            return redirect("cases:detail", pk=case.pk)
+            try:
+                services.case_review_save(case=case, by=user, **form.cleaned_data)
+            except ValidationError as exc:
+                _attach(form, exc)
+            else:
+                messages.success(request, _("复盘已完成，可以结案"))
+                return redirect("cases:detail", pk=case.pk)
     return render(
-        request, "cases/case_review.html", {"case": case, "form": form, "review": existing}
+        request,
+        "cases/case_review.html",
+        {"case": case, "form": form, "review": existing, "can_write": can_write},
     )
 
 

@@ -293,7 +293,8 @@ def test_review_required_above_threshold(client, world, settings):
     assert "需要完成复盘记录" in client.get(reverse("cases:detail", args=[big.pk])).text
     url = reverse("cases:review", args=[big.pk])
     assert client.post(url, {"findings": "", "measures": ""}).status_code == 200
-    assert client.post(url, {"findings": "经过", "measures": "整改"}).status_code == 302
+    data = {"findings": "经过", "measures": "整改", "conclusion": "结论"}
+    assert client.post(url, data).status_code == 302
     assert "大额案件复盘已完成" in client.get(reverse("cases:detail", args=[big.pk])).text
     assert status_as(client, world.inspector, url, "post", {"findings": "x"}) == 403
     assert status_as(client, world.teacher_a, url) == 403
