@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Substr
 
 from wuzha.orgs.models import OrgUnit, User
@@ -106,7 +106,7 @@ def _grouped_tallies(quiz: Quiz, base: OrgUnit, length: int) -> dict[str, Tally]
         .order_by()
         .annotate(prefix=Substr("attempt__assignment__unit__path", 1, length))
         .values("prefix", "fraud_type")
-        .annotate(asked=Count("pk"), right=Sum("is_correct"))
+        .annotate(asked=Count("pk"), right=Count("pk", filter=Q(is_correct=True)))
     )
     for item in items:
         tallies[item["prefix"]].mastery[item["fraud_type"]] = (
