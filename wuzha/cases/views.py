@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.forms import BaseForm
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -16,11 +15,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from wuzha.core.forms import attach_errors as _attach
 from wuzha.core.htmx import render_page
 from wuzha.core.periods import PeriodError, parse
 from wuzha.core.ratelimit import ratelimit
 from wuzha.core.services import sensitive_read_log
 from wuzha.orgs.access import get_unit_for_user, has_role
+from wuzha.orgs.access import request_user as _user
 from wuzha.orgs.models import User
 from wuzha.orgs.selectors import unit_breadcrumbs
 
@@ -40,23 +41,6 @@ from .models import Case, CaseAlert, Inquiry
 
 PAGE_SIZE = 50
 RESTRICTED_FIELDS = ("victim_name", "funds_source", "family_situation")
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
-def _attach(form: BaseForm, exc: ValidationError) -> None:
-    """Put a service's ValidationError next to the field it names, else at the top."""
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            target = name if name in form.fields else None
-            for error in errors:
-                form.add_error(target, error)
-    else:
-        form.add_error(None, exc)
 
 
 @require_GET

@@ -17,10 +17,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from wuzha.core.forms import attach_errors as _attach
 from wuzha.core.htmx import render_page
 from wuzha.core.ratelimit import client_address, rate_limit_hit
 from wuzha.orgs.access import has_role
-from wuzha.orgs.models import OrgUnit, User
+from wuzha.orgs.access import request_user as _user
+from wuzha.orgs.models import OrgUnit
 from wuzha.orgs.selectors import current_unit
 
 from . import access, pdf, selectors, services
@@ -34,21 +36,6 @@ PUBLIC_POST_LIMIT = 30
 LINK_POST_LIMIT = 10
 CHECK_LIMIT = 10
 WINDOW = 60
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
-def _attach(form: Any, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            for error in errors:
-                form.add_error(name if name in form.fields else None, error)
-    else:
-        form.add_error(None, exc)
 
 
 def _base_url(request: HttpRequest) -> str:

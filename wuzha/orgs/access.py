@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
 from .models import (
@@ -15,6 +15,13 @@ from .models import (
     Person,
     User,
 )
+
+
+def request_user(request: HttpRequest) -> User:
+    """The signed-in staff account of a view behind `LoginRequiredMiddleware`."""
+    user = request.user
+    assert isinstance(user, User)
+    return user
 
 
 def has_role(user: User, unit: OrgUnit, roles: Iterable[str]) -> bool:

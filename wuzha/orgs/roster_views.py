@@ -21,16 +21,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from wuzha.core.services import sensitive_read_log
 
 from . import access, roster
+from .access import request_user as _user
 from .models import ROSTER_EDITORS, SENSITIVE_READERS, OrgUnit, RosterImport, User
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _TOO_LARGE_FLAG = "_roster_upload_too_large"
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 def _max_bytes() -> int:

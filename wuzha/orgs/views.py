@@ -15,6 +15,7 @@ from wuzha.core.htmx import render_page
 from wuzha.core.services import sensitive_read_log
 
 from . import access, selectors, services
+from .access import request_user as _user
 from .forms import MembershipForm, PersonForm, StaffInviteForm, UnitAddForm, UnitForm, UnitMoveForm
 from .models import (
     PERSON_EDITORS,
@@ -24,16 +25,9 @@ from .models import (
     OrgUnit,
     OrgUnitHistory,
     PersonKind,
-    User,
 )
 
 PAGE_SIZE = 50
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 def _form_errors_to_form(form: object, exc: ValidationError) -> None:

@@ -11,19 +11,20 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.forms import BaseForm
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from wuzha.core.forms import attach_errors as _attach
 from wuzha.core.htmx import render_page
 from wuzha.core.models import EvidenceFile
 from wuzha.core.periods import Period, PeriodError
 from wuzha.core.services import sensitive_read_log
 from wuzha.core.validators import mask_name
 from wuzha.orgs.access import get_person_for_user, get_unit_for_user
+from wuzha.orgs.access import request_user as _user
 from wuzha.orgs.models import OrgUnit, PersonKind, UnitKind, User
 from wuzha.orgs.selectors import unit_breadcrumbs
 
@@ -51,23 +52,6 @@ COUNTY_KINDS = {
     UnitKind.VILLAGE,
 }
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
-def _attach(form: BaseForm, exc: ValidationError) -> None:
-    """Put a service's ValidationError next to the field it names, else at the top."""
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            target = name if name in form.fields else None
-            for error in errors:
-                form.add_error(target, error)
-    else:
-        form.add_error(None, exc)
 
 
 def _period(request: HttpRequest, unit: OrgUnit) -> tuple[Period, str]:

@@ -14,10 +14,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from wuzha.core import notify
+from wuzha.core.forms import attach_errors as _attach
 from wuzha.core.htmx import render_page
 from wuzha.core.models import Notification, NotificationChannel
 from wuzha.core.periods import PeriodError, PeriodKind, parse, period_containing
 from wuzha.orgs import access as org_access
+from wuzha.orgs.access import request_user as _user
 from wuzha.orgs.models import OrgUnit, User
 from wuzha.orgs.selectors import current_unit, unit_breadcrumbs
 
@@ -42,23 +44,6 @@ from .forms import (
 )
 from .models import Campaign, Duty, DutyTemplate, InspectionPack, Rectification, Term
 from .templates_data import default_end, template_choices
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
-def _attach(form: forms.BaseForm, exc: ValidationError) -> None:
-    """Show a service's ValidationError next to the matching field, else above the form."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            target = field if field in form.fields else None
-            for error in errors:
-                form.add_error(target, error)
-    else:
-        form.add_error(None, exc)
 
 
 def _unit_for(request: HttpRequest, code: str, roles: Any = None) -> OrgUnit:

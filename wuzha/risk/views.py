@@ -7,7 +7,6 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.forms import BaseForm
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,11 +15,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from wuzha.core.forms import attach_errors as _attach
 from wuzha.core.htmx import render_page
 from wuzha.core.periods import PeriodError, parse
 from wuzha.core.ratelimit import ratelimit
 from wuzha.core.services import sensitive_read_log
 from wuzha.orgs.access import get_person_for_user, get_unit_for_user, has_role
+from wuzha.orgs.access import request_user as _user
 from wuzha.orgs.models import SENSITIVE_READERS, OrgUnit, Person, PersonKind, User
 from wuzha.orgs.selectors import unit_breadcrumbs
 
@@ -41,22 +42,6 @@ from .forms import (
 from .models import Clue, KeyPerson, ScreeningEntry
 
 PAGE_SIZE = 50
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
-def _attach(form: BaseForm, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            target = name if name in form.fields else None
-            for error in errors:
-                form.add_error(target, error)
-    else:
-        form.add_error(None, exc)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -18,7 +18,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from wuzha.core.htmx import render_page
 from wuzha.core.periods import Period, PeriodError
 from wuzha.orgs.access import get_unit_for_user
-from wuzha.orgs.models import OrgUnit, User
+from wuzha.orgs.access import request_user as _user
+from wuzha.orgs.models import OrgUnit
 from wuzha.orgs.selectors import current_unit, unit_breadcrumbs
 
 from . import access, briefings, documents, exports, indicators, selectors, services
@@ -27,12 +28,6 @@ from .models import Briefing, Escalation, EvaluationRound
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 def _period(request: HttpRequest, unit: OrgUnit) -> tuple[Period, str]:
