@@ -78,7 +78,26 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(scope="session")
-def browser():
+def _single_threaded_live_server():
+    """Serve the browser tests one request at a time.
+
+    The test database is an in-memory SQLite shared by the server's threads; a page loading its
+    thumbnails while a form posts would use that one connection from two threads at once
+    ("bad parameter or other API misuse"). Django closes each connection of a non-threaded server.
+    """
+    from django.core.servers.basehttp import WSGIServer
+    from django.test.testcases import LiveServerThread
+
+    class SerialServer(WSGIServer):
+        # The server thread itself already uses the shared connections.
+        def __init__(self, *args, connections_override=None, **kwargs):
+            super().__init__(*args, **kwargs)
+
+    LiveServerThread.server_class = SerialServer  # type: ignore[assignment]
+
+
+@pytest.fixture(scope="session")
+def browser(_single_threaded_live_server):
     """The system Chromium driven by Playwright (Debian's package; Playwright cannot download)."""
     executable = shutil.which("chromium") or shutil.which("chromium-browser")
     if executable is None:

@@ -433,7 +433,10 @@ ACCOUNTS: tuple[Account, ...] = (
         Gender.MALE,
         (
             (Role.POLICE, f"{C}-GAJ-01", "社区民警"),
+            # The schools' liaison officer: emergencies and clues of each school reach him.
             (Role.POLICE, f"{C}-PS01", "法治副校长"),
+            (Role.POLICE, f"{C}-MS02", "法治副校长"),
+            (Role.POLICE, f"{C}-VC01", "校园警务室民警"),
         ),
     ),
     Account("kg_leader", "孙晓燕", Gender.FEMALE, ((Role.LEADER, f"{C}-KG01", "园长"),)),

@@ -84,6 +84,18 @@ PLAN_TEMPLATES: dict[str, dict[str, Any]] = {
                 "count_label": "推送篇数",
             },
             {
+                "title": "反诈专题培训",
+                "description": "学校每学期组织一场面向师生的反诈专题培训，可邀请派出所民警主讲，"
+                "上传现场照片、签到人数和课件。",
+                "unit_kind": "",
+                "role": Role.COORDINATOR,
+                "cadence": "term",
+                "deadline_week": 12,
+                "deadline_weekday": 5,
+                "min_photos": 2,
+                "requires_attendance": True,
+            },
+            {
                 "title": "“四必”落实情况",
                 "description": "防骗课程必讲、防诈知识必宣、防骗视频必看，每学期报一次落实情况。",
                 "unit_kind": UnitKind.CLASS,
