@@ -14,7 +14,7 @@ from wuzha.core.coverage import CoverageChannel, CoverageEvent
 from wuzha.orgs.models import OrgUnit, Person
 
 from . import selectors
-from .models import Delivery, NoticeKind, Signature
+from .models import Audience, Delivery, NoticeKind, Signature
 
 
 def reached(unit: OrgUnit, start: datetime.date, end: datetime.date) -> QuerySet[Any]:
@@ -26,6 +26,7 @@ def events(person: Person, start: datetime.date, end: datetime.date) -> list[Cov
     rows = (
         Delivery.objects.filter(
             person=person,
+            notice__audience=Audience.GUARDIANS,  # what `reached` counts
             state__in=[Delivery.State.ONLINE, Delivery.State.PAPER],
             signed_at__date__gte=start,
             signed_at__date__lte=end,

@@ -38,6 +38,17 @@ def test_signed_receipt_reaches_the_student(world):
     assert channel.events(world.student_a2, *week) == []
 
 
+def test_a_signed_pledge_is_not_a_receipt_in_the_ledger(world):
+    pledge = make_notice(world, key="pledge", units=[world.class_a])
+    delivery = Delivery.objects.get(notice=pledge, person=world.student_a)
+    services.notice_sign(delivery=delivery, data=typed())
+    channel = next(c for c in coverage.channels() if c.code == "receipt_signed")
+    today = timezone.localdate()
+    week = (today - datetime.timedelta(days=7), today)
+    assert not channel.reached(world.class_a, *week).exists()
+    assert channel.events(world.student_a, *week) == []
+
+
 def _app_channel():
     return next(c for c in coverage.channels() if c.code == "app_installed")
 
