@@ -186,6 +186,9 @@ def case_emergency_open(
     if created:
         from .tasks import send_case_alerts
 
+        # The alerts exist (pending) with the case, so the reporter sees at once who is being
+        # alerted; the task sends them after the commit.
+        case_alerts_plan(case=case)
         case_id = case.pk
         transaction.on_commit(lambda: send_case_alerts.enqueue(case_id))
     return case, created
@@ -240,6 +243,15 @@ def case_alerts_send(*, case: Case) -> list[CaseAlert]:
     """Queue one alert per police liaison and leader (email, SMS) and per robot, then try each
     once. Safe to run again: existing alerts are reused, sent ones are not sent twice."""
     subject, body = _alert_text(case)
+    alerts = case_alerts_plan(case=case)
+    for alert in alerts:
+        _deliver(alert, subject, body)
+    return alerts
+
+
+def case_alerts_plan(*, case: Case) -> list[CaseAlert]:
+    """The case's alerts, created as pending where missing: what the reporter sees at once."""
+    subject, body = _alert_text(case)
     alerts: list[CaseAlert] = []
     for user, role in emergency_recipients(case):
         label = f"{user}（{Role(role).label}）"
@@ -281,8 +293,6 @@ def case_alerts_send(*, case: Case) -> list[CaseAlert]:
                 unit=robot.unit,
             )
         )
-    for alert in alerts:
-        _deliver(alert, subject, body)
     return alerts
 
 

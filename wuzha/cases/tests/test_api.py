@@ -59,6 +59,21 @@ def test_emergency_creates_case_with_alert_statuses(client, world, police):
     assert again.json()["created"] is False
 
 
+def test_emergency_lists_pending_alerts_before_the_worker_runs(client, world, police, settings):
+    # As in production: the alert task is queued, not run inside the request.
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    response = client.post(
+        "/api/v1/cases/emergency",
+        emergency_body(world),
+        content_type="application/json",
+        headers=bearer(world.teacher_a),
+    )
+    assert response.status_code == 201, response.content
+    alerts = response.json()["alerts"]
+    assert sorted(a["channel"] for a in alerts) == ["email", "sms"]
+    assert {(a["status"], a["attempts"]) for a in alerts} == {("pending", 0)}
+
+
 @pytest.mark.parametrize(("persona", "status"), [("inspector", 403), ("other_teacher", 404)])
 def test_emergency_scope(client, world, persona, status):
     response = client.post(
