@@ -12,6 +12,7 @@ completeness from plans); otherwise the query reads the source model directly.
 """
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -164,9 +165,17 @@ class Scope:
     today: datetime.date
     levels: int = 1
     length: int = 0
+    # Period-independent results (enrolment), shared by the scopes of one table's comparisons.
+    memo: dict[tuple[str, ...], Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.length = len(self.unit.path) + self.unit.steplen * self.levels
+
+    def once(self, name: str, compute: Callable[[], Any]) -> Any:
+        key = (name, self.unit.path, str(self.length))
+        if key not in self.memo:
+            self.memo[key] = compute()
+        return self.memo[key]
 
     def grouped(
         self, qs: QuerySet[Any], path_field: str, **aggregates: Any
@@ -187,7 +196,10 @@ def _students(scope: Scope) -> dict[str, int]:
     persons = Person.objects.filter(
         unit__in=scope.subtree_unit_ids(), is_active=True, kind=PersonKind.STUDENT
     )
-    return {r["prefix"]: r["n"] for r in scope.grouped(persons, "unit__path", n=Count("pk"))}
+    return scope.once(
+        "students",
+        lambda: {r["prefix"]: r["n"] for r in scope.grouped(persons, "unit__path", n=Count("pk"))},
+    )
 
 
 def _coverage(scope: Scope) -> tuple[Series, Series | None]:
@@ -204,7 +216,10 @@ def _coverage(scope: Scope) -> tuple[Series, Series | None]:
     channels = coverage.channels()
     persons = coverage_persons(scope.unit, PersonKind.STUDENT)
     start, end = scope.period.start, scope.period.end
-    totals = {r["prefix"]: r["n"] for r in scope.grouped(persons, "unit__path", n=Count("pk"))}
+    totals = scope.once(
+        "coverage_persons",
+        lambda: {r["prefix"]: r["n"] for r in scope.grouped(persons, "unit__path", n=Count("pk"))},
+    )
 
     def series(qs: QuerySet[Person]) -> Series:
         found = {r["prefix"]: r["n"] for r in scope.grouped(qs, "unit__path", n=Count("pk"))}
@@ -559,9 +574,12 @@ def _table_values(
     today: datetime.date,
     codes: list[str],
     below: list[OrgUnit],
+    memo: dict[tuple[str, ...], Any] | None = None,
 ) -> tuple[UnitRow, list[UnitRow]]:
     levels = max([(u.depth - unit.depth) for u in below] or [1])
-    scope = Scope(unit=unit, period=period, today=today, levels=levels)
+    scope = Scope(
+        unit=unit, period=period, today=today, levels=levels, memo={} if memo is None else memo
+    )
     raw = _raw(scope, set(codes))
     total = UnitRow(unit=unit, cells=_cells(raw, None, codes, unit.population))
     rows = []
@@ -640,7 +658,8 @@ def unit_indicators(
     """
     codes = list(codes or BY_CODE)
     below = row_units(unit) if rows is None else rows
-    total, unit_rows = _table_values(unit, period, today, codes, below)
+    memo: dict[tuple[str, ...], Any] = {}
+    total, unit_rows = _table_values(unit, period, today, codes, below, memo)
     table = IndicatorTable(unit=unit, period=period, total=total, rows=unit_rows)
     if not compare:
         return table
@@ -658,7 +677,7 @@ def unit_indicators(
         if base is not None:
             comparisons.append(("baseline", base))
     for attr, other in comparisons:
-        other_total, other_rows = _table_values(unit, other, today, codes, below)
+        other_total, other_rows = _table_values(unit, other, today, codes, below, memo)
         by_unit = {r.unit.pk: r for r in other_rows if not r.is_self}
         pairs = [(total, other_total)] + [
             (r, by_unit.get(r.unit.pk)) for r in unit_rows if not r.is_self
