@@ -4,6 +4,7 @@ import io
 
 import pytest
 from openpyxl import Workbook
+from playwright.sync_api import expect
 
 from wuzha.orgs.models import Person
 from wuzha.testing import PASSWORD, browser_login
@@ -47,8 +48,8 @@ def test_leader_imports_roster_and_sees_the_class(page, world):
     assert "手机号" in preview  # the bad phone on spreadsheet row 5 is reported
     assert "5" in page.locator(".row-error").first.inner_text()
 
-    page.click("button[name=action][value=import]")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("button[name=action][value=import]")
     assert Person.objects.filter(name__in=["孙浩然", "周雨桐"]).count() == 2
     assert not Person.objects.filter(name="吴子涵").exists()
 
@@ -56,8 +57,10 @@ def test_leader_imports_roster_and_sees_the_class(page, world):
     page.click("text=三年级")
     page.click("text=三年级1班")
     page.click("text=学生名册")
-    names = page.locator("#rows tbody tr td:first-child").all_inner_texts()
-    assert names == ["王小明", "李小红", "孙浩然", "周雨桐"]
+    # Auto-waiting assertions: the list page may still be loading after the click.
+    expect(page.locator("#rows tbody tr td:first-child")).to_have_text(
+        ["王小明", "李小红", "孙浩然", "周雨桐"]
+    )
     page.click("text=孙浩然")
-    assert "孙志强" in page.content()
+    expect(page.locator("body")).to_contain_text("孙志强")
     assert "139****5678" in page.content()

@@ -2,6 +2,7 @@
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from wuzha.plans.models import Duty
 from wuzha.plans.testing import class_meeting_campaign, jpeg_bytes
@@ -69,6 +70,7 @@ def test_submit_return_resubmit_accept_then_on_time(page, world):
     page.goto(f"/plans/units/{world.school.code}/completeness/?period={month}")
     page.click("#completeness >> text=三年级")
     row = page.locator("#completeness tbody tr", has_text="三年级1班")
+    expect(row).to_be_visible()  # the grade's page has replaced the school's
     cells = row.locator("td").all_inner_texts()
     # 单位, 应交, 已交, 按时, 逾期, 缺报
     assert cells[1:6] == ["1", "1", "1", "0", "0"]
