@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 
 from wuzha.core import coverage
 from wuzha.core.coverage import CoverageEvent
-from wuzha.core.models import SensitiveRead
 from wuzha.core.periods import Period, PeriodKind, period_containing
+from wuzha.core.selectors import sensitive_reads
 from wuzha.learning.taxonomy import FraudType
 from wuzha.orgs.models import OrgUnit
 
@@ -159,13 +159,11 @@ def case_timeline(case: Case) -> Timeline:
 
 def restricted_reads(unit: OrgUnit, *, limit: int = 200) -> list[dict[str, Any]]:
     """The latest reads of restricted case fields in `unit`'s subtree, with the case each names."""
-    cases = {c.pk: c for c in Case.objects.in_subtree(unit).only("pk", "victim_name", "unit")}
-    reads = (
-        SensitiveRead.objects.filter(subject=CASE_SUBJECT, object_id__in=list(cases))
-        .select_related("user")
-        .order_by("-at")[:limit]
-    )
-    return [{"read": r, "case": cases[r.object_id]} for r in reads]
+    cases = Case.objects.in_subtree(unit).only("pk", "victim_name", "unit")
+    return [
+        {"read": read, "case": case}
+        for read, case in sensitive_reads(CASE_SUBJECT, cases, limit=limit)
+    ]
 
 
 # ---------------------------------------------------------------------------------------------

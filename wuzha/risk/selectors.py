@@ -7,8 +7,8 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from wuzha.core.models import SensitiveRead
 from wuzha.core.periods import Period
+from wuzha.core.selectors import sensitive_reads
 from wuzha.orgs.access import has_role
 from wuzha.orgs.models import OrgUnit, Person, PersonKind, UnitKind, User
 
@@ -224,18 +224,11 @@ def flagged_without_file(unit: OrgUnit, period: Period) -> list[ScreeningEntry]:
 
 def keyperson_reads(unit: OrgUnit, *, limit: int = 200) -> list[dict[str, Any]]:
     """Who opened which file of `unit`'s subtree, newest first."""
-    files = {
-        kp.pk: kp
-        for kp in KeyPerson.objects.filter(unit__path__startswith=unit.path).select_related(
-            "person"
-        )
-    }
-    reads = (
-        SensitiveRead.objects.filter(subject=KEYPERSON_SUBJECT, object_id__in=list(files))
-        .select_related("user")
-        .order_by("-at")[:limit]
-    )
-    return [{"read": r, "file": files[r.object_id]} for r in reads]
+    files = KeyPerson.objects.filter(unit__path__startswith=unit.path).select_related("person")
+    return [
+        {"read": read, "file": kp}
+        for read, kp in sensitive_reads(KEYPERSON_SUBJECT, files, limit=limit)
+    ]
 
 
 def overdue_followups(unit: OrgUnit, today: datetime.date) -> QuerySet[FollowUp]:
