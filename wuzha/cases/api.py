@@ -16,16 +16,13 @@ from ninja.errors import HttpError
 from wuzha.core.periods import PeriodError, parse
 from wuzha.core.validators import mask_name
 from wuzha.orgs.access import get_unit_for_user
-from wuzha.orgs.models import Person, User
+from wuzha.orgs.access import request_user as _user
+from wuzha.orgs.models import Person
 
 from . import access, selectors, services
 from .models import Case, Channel, PaymentMethod
 
 router = Router(tags=["案件与紧急止付"])
-
-
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 class EmergencyIn(Schema):

@@ -5,7 +5,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
-from wuzha.orgs.models import User
+from wuzha.orgs.access import request_user
 
 from . import access, selectors
 
@@ -49,7 +49,7 @@ def _row(unit: Any, tally: selectors.Tally) -> dict[str, Any]:
 @router.get("/quizzes/{quiz_id}/results", response=ResultsOut, summary="测验结果（按下级单位）")
 def quiz_results(request: HttpRequest, quiz_id: int, query: Query[ResultsQuery]) -> dict[str, Any]:
     """Participation, pass rate (知晓率) and mastery by fraud type for each child unit of `unit`."""
-    user: User = request.user  # type: ignore[assignment]
+    user = request_user(request)
     quiz = access.get_quiz_for_user(user, quiz_id)
     unit = access.get_quiz_unit_for_user(user, quiz, query.unit)
     total, children = selectors.quiz_unit_results(quiz, unit)

@@ -9,7 +9,7 @@ from ninja import Field, Router, Schema
 from ninja.responses import Status
 
 from wuzha.core.ratelimit import client_address, rate_limit_hit
-from wuzha.orgs.models import User
+from wuzha.orgs.access import request_user
 
 from . import access, selectors, services
 from .forms import decode_signature
@@ -43,7 +43,7 @@ class ProgressOut(Schema):
 @router.get("/notices/{notice_id}/progress", response=ProgressOut, summary="回执签署进度")
 def notice_progress(request: HttpRequest, notice_id: int) -> dict[str, Any]:
     """Totals and one row per class, limited to the classes the token owner may see."""
-    user: User = request.user  # type: ignore[assignment]
+    user = request_user(request)
     notice = access.get_notice_for_user(user, notice_id)
     progress = selectors.notice_progress(notice, user=user)
     return {

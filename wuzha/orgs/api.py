@@ -14,6 +14,7 @@ from ninja.security import HttpBearer
 from wuzha.core.services import sensitive_read_log
 
 from . import access
+from .access import request_user as _user
 from .models import OrgUnit, Person, PersonKind, User
 from .selectors import unit_persons, unit_subtree_counts
 from .services import api_token_authenticate
@@ -32,11 +33,6 @@ class BearerToken(HttpBearer):
 
 
 router = Router(tags=["组织与人员"])
-
-
-def _user(request: HttpRequest) -> User:
-    # BearerToken has put the token owner on the request before any operation runs.
-    return request.user  # type: ignore[return-value]
 
 
 class UnitRefOut(Schema):

@@ -7,8 +7,8 @@ from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 
 from wuzha.core.periods import PeriodError
-from wuzha.orgs.access import get_unit_for_user
-from wuzha.orgs.models import PersonKind, User
+from wuzha.orgs.access import get_unit_for_user, request_user
+from wuzha.orgs.models import PersonKind
 
 from . import selectors
 
@@ -82,7 +82,7 @@ def _counts(counts: selectors.CoverageCounts) -> dict[str, object]:
     ),
 )
 def unit_coverage(request: HttpRequest, code: str, params: Query[CoverageQuery]) -> CoverageOut:
-    user: User = request.user  # type: ignore[assignment]  # set by BearerToken
+    user = request_user(request)
     unit = get_unit_for_user(user, code)
     try:
         period = selectors.period_for(unit, params.period)

@@ -7,7 +7,7 @@ from ninja.errors import HttpError
 
 from wuzha.core.periods import PeriodError, PeriodKind, parse, period_containing
 from wuzha.orgs import access as org_access
-from wuzha.orgs.models import User
+from wuzha.orgs.access import request_user
 
 from .selectors import Completeness, duty_completeness, term_resolver_for
 
@@ -72,7 +72,7 @@ def _row(code: str, name: str, kind: str, counts: Completeness) -> UnitCompleten
 def completeness(
     request: HttpRequest, code: str, params: Query[CompletenessQuery]
 ) -> CompletenessReportOut:
-    user: User = request.user  # type: ignore[assignment]
+    user = request_user(request)
     unit = org_access.get_unit_for_user(user, code)
     today = timezone.localdate()
     try:

@@ -8,8 +8,7 @@ from ninja import Field, Router, Schema
 from ninja.responses import Status
 
 from wuzha.core.periods import PeriodError
-from wuzha.orgs.access import get_unit_for_user
-from wuzha.orgs.models import User
+from wuzha.orgs.access import get_unit_for_user, request_user
 
 from . import indicators, selectors
 
@@ -114,7 +113,7 @@ def _row(row: indicators.UnitRow) -> dict[str, Any]:
     ),
 )
 def unit_indicators(request: HttpRequest, code: str, period: str = "") -> Any:
-    user: User = request.user  # type: ignore[assignment]
+    user = request_user(request)
     unit = get_unit_for_user(user, code)
     try:
         chosen = selectors.dashboard_period(unit, period)
