@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from wuzha.core.forms import attach_errors as _attach
 from wuzha.core.htmx import render_page
-from wuzha.core.periods import PeriodError, parse
+from wuzha.core.periods import requested_period
 from wuzha.core.ratelimit import ratelimit
 from wuzha.core.services import sensitive_read_log
 from wuzha.orgs.access import get_unit_for_user, has_role
@@ -47,12 +47,7 @@ RESTRICTED_FIELDS = ("victim_name", "funds_source", "family_situation")
 def ledger(request: HttpRequest, code: str) -> HttpResponse:
     user = _user(request)
     unit = get_unit_for_user(user, code)
-    key = request.GET.get("period", "").strip()
-    error = ""
-    try:
-        period = parse(key) if key else selectors.default_period()
-    except PeriodError as exc:
-        period, error = selectors.default_period(), str(exc)
+    period, error = requested_period(request.GET.get("period"), default=selectors.default_period)
     status = request.GET.get("status", "")
     status = status if status in Case.Status.values else ""
     qs = selectors.unit_cases(unit, start=period.start, end=period.end, status=status)

@@ -219,6 +219,20 @@ def parse(text: str, *, terms: TermResolver | None = None) -> Period:
     )
 
 
+def requested_period(
+    key: str | None, *, default: Callable[[], Period], terms: TermResolver | None = None
+) -> tuple[Period, str]:
+    """The period a page was asked for (`?period=`), else `default()`; with the Chinese parse
+    error when the key was given but invalid, so the page can show it next to the picker."""
+    key = (key or "").strip()
+    if not key:
+        return default(), ""
+    try:
+        return parse(key, terms=terms), ""
+    except PeriodError as exc:
+        return default(), str(exc)
+
+
 def day_period(day: date) -> Period:
     return Period(day, day, PeriodKind.DAY, day.isoformat())
 

@@ -17,7 +17,7 @@ from wuzha.core import notify
 from wuzha.core.forms import attach_errors as _attach
 from wuzha.core.htmx import render_page
 from wuzha.core.models import Notification, NotificationChannel
-from wuzha.core.periods import PeriodError, PeriodKind, parse, period_containing
+from wuzha.core.periods import PeriodError, PeriodKind, parse, period_containing, requested_period
 from wuzha.orgs import access as org_access
 from wuzha.orgs.access import request_user as _user
 from wuzha.orgs.models import OrgUnit, User
@@ -435,12 +435,11 @@ def completeness(request: HttpRequest, code: str) -> HttpResponse:
     today = timezone.localdate()
     resolver = selectors.term_resolver_for(unit)
     raw = request.GET.get("period", "").strip()
-    error = None
-    try:
-        period = parse(raw, terms=resolver) if raw else period_containing(PeriodKind.MONTH, today)
-    except PeriodError as exc:
-        error = str(exc)
-        period = period_containing(PeriodKind.MONTH, today)
+    period, error = requested_period(
+        raw,
+        default=lambda: period_containing(PeriodKind.MONTH, today),
+        terms=resolver,
+    )
     campaign = None
     campaign_token = request.GET.get("campaign", "")
     if campaign_token:

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from wuzha.core.forms import attach_errors as _attach
 from wuzha.core.htmx import render_page
-from wuzha.core.periods import PeriodError, parse
+from wuzha.core.periods import requested_period
 from wuzha.core.ratelimit import ratelimit
 from wuzha.core.services import sensitive_read_log
 from wuzha.orgs.access import get_person_for_user, get_unit_for_user, has_role
@@ -54,12 +54,7 @@ def home(request: HttpRequest, code: str) -> HttpResponse:
     """The unit's screening completeness this period, key-person and clue counts."""
     user = _user(request)
     unit = get_unit_for_user(user, code)
-    key = request.GET.get("period", "").strip()
-    error = ""
-    try:
-        period = parse(key) if key else services.screening_period()
-    except PeriodError as exc:
-        period, error = services.screening_period(), str(exc)
+    period, error = requested_period(request.GET.get("period"), default=services.screening_period)
     report = selectors.screening_completeness(unit, period)
     can_key = has_role(user, unit, access.COUNTY_KEY_READERS)
     context = {

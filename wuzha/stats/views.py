@@ -8,13 +8,13 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.forms import BaseForm
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from wuzha.core.forms import attach_errors
 from wuzha.core.htmx import render_page
 from wuzha.core.periods import Period, PeriodError
 from wuzha.orgs.access import get_unit_for_user
@@ -37,14 +37,6 @@ def _period(request: HttpRequest, unit: OrgUnit) -> tuple[Period, str]:
         return selectors.dashboard_period(unit, key), ""
     except PeriodError as exc:
         return selectors.dashboard_period(unit, None), str(exc)
-
-
-def _add_errors(form: BaseForm, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 @require_GET
@@ -138,7 +130,7 @@ def rankings(request: HttpRequest, code: str) -> HttpResponse:
             except PeriodError as exc:
                 form.add_error("period_key", str(exc))
             except ValidationError as exc:
-                _add_errors(form, exc)
+                attach_errors(form, exc)
             else:
                 messages.success(request, _("已发布%(p)s排名") % {"p": period.label})
                 return redirect("stats:rankings", code=unit.code)
@@ -171,7 +163,7 @@ def rule_edit(request: HttpRequest, code: str, campaign_id: int) -> HttpResponse
         try:
             services.escalation_rule_update(rule=rule, **form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            attach_errors(form, exc)
         else:
             messages.success(request, _("排名与通报规则已保存"))
             return redirect("stats:rankings", code=unit.code)
@@ -238,7 +230,7 @@ def evaluations(request: HttpRequest, code: str) -> HttpResponse:
                     require_duties_complete=data["require_duties_complete"],
                 )
             except ValidationError as exc:
-                _add_errors(form, exc)
+                attach_errors(form, exc)
             else:
                 return redirect("stats:evaluation_detail", token=round.token)
     context = {
@@ -316,7 +308,7 @@ def briefing_list(request: HttpRequest, code: str) -> HttpResponse:
             except documents.ChartFontMissing as exc:
                 form.add_error(None, str(exc))
             except ValidationError as exc:
-                _add_errors(form, exc)
+                attach_errors(form, exc)
             else:
                 return redirect("stats:briefing_detail", token=briefing.token)
     context = {
@@ -353,7 +345,7 @@ def briefing_detail(request: HttpRequest, token: str) -> HttpResponse:
                 messages.success(request, _("简报已保存"))
                 return redirect("stats:briefing_detail", token=briefing.token)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            attach_errors(form, exc)
     context: dict[str, Any] = {
         "briefing": briefing,
         "form": form,

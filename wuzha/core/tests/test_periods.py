@@ -102,3 +102,13 @@ def test_clamp_day_stays_in_month_and_hits_month_end(year, month, day):
     assert (result.year, result.month) == (year, month)
     next_day = result + timedelta(days=1)
     assert result.day == day or next_day.month != month
+
+
+def test_requested_period_falls_back_with_the_error():
+    from wuzha.core.periods import requested_period
+
+    november = parse("2026-11")
+    assert requested_period("2026-10", default=lambda: november) == (parse("2026-10"), "")
+    assert requested_period("  ", default=lambda: november) == (november, "")
+    period, error = requested_period("2026-13", default=lambda: november)
+    assert period == november and error
