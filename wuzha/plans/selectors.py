@@ -72,20 +72,16 @@ def term_resolver_for(unit: OrgUnit) -> TermResolver:
     return lambda year, number: spans.get((year, number))
 
 
-def duty_completeness(
+def completeness_by_prefix(
     unit: OrgUnit,
     period: Period,
     *,
     today: date,
+    length: int,
     campaign: Campaign | None = None,
-) -> tuple[Completeness, list[CompletenessRow]]:
-    """Expected / submitted / on time / late / missing for duties due in `period`.
-
-    Returns the unit's totals and one row per child unit (plus a row for the unit's own duties
-    when it has any). Children with no duties, or with nothing submitted, are still listed so
-    gaps show. Two queries whatever the size of the subtree.
-    """
-    length = len(unit.path) + unit.steplen
+) -> dict[str, Completeness]:
+    """Counts of the duties of `unit`'s subtree due in `period`, grouped by the first `length`
+    characters of their unit's path (one level below `unit`, or deeper). One query."""
     duties = Duty.objects.filter(
         unit__path__startswith=unit.path, due_date__gte=period.start, due_date__lte=period.end
     )
@@ -105,12 +101,30 @@ def duty_completeness(
             pending=Count("pk", filter=Q(status__in=NOT_DONE, due_date__gte=today)),
         )
     )
-    by_prefix = {
+    return {
         row["prefix"]: Completeness(
             **{k: int(v) for k, v in row.items() if k != "prefix"}  # type: ignore[call-overload]
         )
         for row in grouped
     }
+
+
+def duty_completeness(
+    unit: OrgUnit,
+    period: Period,
+    *,
+    today: date,
+    campaign: Campaign | None = None,
+) -> tuple[Completeness, list[CompletenessRow]]:
+    """Expected / submitted / on time / late / missing for duties due in `period`.
+
+    Returns the unit's totals and one row per child unit (plus a row for the unit's own duties
+    when it has any). Children with no duties, or with nothing submitted, are still listed so
+    gaps show. Two queries whatever the size of the subtree.
+    """
+    by_prefix = completeness_by_prefix(
+        unit, period, today=today, length=len(unit.path) + unit.steplen, campaign=campaign
+    )
     total = Completeness()
     for counts in by_prefix.values():
         total.add(counts)

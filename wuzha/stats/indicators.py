@@ -285,28 +285,17 @@ def _screening(scope: Scope) -> Series:
 def _duties(scope: Scope) -> tuple[Series, Series]:
     """Duties due in the period: submitted (or on time) over submitted + missing.
 
-    Counted exactly as `wuzha.plans.selectors.duty_completeness` counts them (duties not yet due
-    and not submitted are left out), but grouped at the dashboard's row depth.
+    The work-plan app's own counts (duties not yet due and not submitted are left out), grouped
+    at the dashboard's row depth.
     """
-    from wuzha.plans.models import Duty
-    from wuzha.plans.selectors import DONE, NOT_DONE
+    from wuzha.plans.selectors import completeness_by_prefix
 
-    duties = Duty.objects.filter(
-        unit__path__startswith=scope.unit.path,
-        due_date__gte=scope.period.start,
-        due_date__lte=scope.period.end,
-    )
-    done = Q(status__in=DONE)
-    rows = scope.grouped(
-        duties,
-        "unit__path",
-        done=Count("pk", filter=done),
-        missing=Count("pk", filter=Q(status__in=NOT_DONE, due_date__lt=scope.today)),
-        on_time=Count("pk", filter=done & Q(is_late=False)),
+    counts = completeness_by_prefix(
+        scope.unit, scope.period, today=scope.today, length=scope.length
     )
     return (
-        {r["prefix"]: (r["done"], r["done"] + r["missing"]) for r in rows},
-        {r["prefix"]: (r["on_time"], r["done"] + r["missing"]) for r in rows},
+        {p: (c.submitted, c.submitted + c.missing) for p, c in counts.items()},
+        {p: (c.on_time, c.submitted + c.missing) for p, c in counts.items()},
     )
 
 
