@@ -5,11 +5,17 @@ import pytest
 
 from wuzha.testing import World, build_world
 
+# A fast hasher, and tasks run inside the request; for every test and for the module-wide demo.
+FAST = {
+    "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
+    "TASKS": {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}},
+}
+
 
 @pytest.fixture(autouse=True)
 def _fast_settings(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    for name, value in FAST.items():
+        setattr(settings, name, value)
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -29,11 +35,7 @@ def _demo_seed_module(django_db_setup, django_db_blocker, tmp_path_factory):
     from django.core.management import call_command
     from django.test import override_settings
 
-    fast = override_settings(
-        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
-        TASKS={"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}},
-        MEDIA_ROOT=tmp_path_factory.mktemp("demo-media"),
-    )
+    fast = override_settings(**FAST, MEDIA_ROOT=tmp_path_factory.mktemp("demo-media"))
     out = StringIO()
     with fast, django_db_blocker.unblock():
         call_command("seed_demo", "--scale", "small", stdout=out)
