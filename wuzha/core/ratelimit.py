@@ -46,6 +46,18 @@ def rate_limit_prune() -> int:
     return deleted
 
 
+def rate_limited(
+    request: HttpRequest, *keys: tuple[str, int], window_seconds: int = 60
+) -> HttpResponse | None:
+    """Count one hit on each (key, limit); the Chinese 429 page when any limit is exceeded."""
+    for key, limit in keys:
+        if rate_limit_hit(key, limit=limit, window_seconds=window_seconds):
+            response = render(request, "core/rate_limited.html", status=429)
+            response["Retry-After"] = str(window_seconds)
+            return response
+    return None
+
+
 def ratelimit(
     scope: str, *, limit: int, window_seconds: int = 60, methods: tuple[str, ...] = ("POST",)
 ) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
@@ -57,12 +69,11 @@ def ratelimit(
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @functools.wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if request.method in methods and rate_limit_hit(
-                f"{scope}:{client_address(request)}", limit=limit, window_seconds=window_seconds
-            ):
-                response = render(request, "core/rate_limited.html", status=429)
-                response["Retry-After"] = str(window_seconds)
-                return response
+            if request.method in methods:
+                key = f"{scope}:{client_address(request)}"
+                refused = rate_limited(request, (key, limit), window_seconds=window_seconds)
+                if refused is not None:
+                    return refused
             return view(request, *args, **kwargs)
 
         return wrapped

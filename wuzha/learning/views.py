@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from wuzha.core.forms import attach_errors as _attach
 from wuzha.core.htmx import render_page
-from wuzha.core.ratelimit import client_address, rate_limit_hit
+from wuzha.core.ratelimit import client_address, rate_limited
 from wuzha.core.services import sensitive_read_log
 from wuzha.orgs.access import get_unit_for_user, has_role
 from wuzha.orgs.access import request_user as _user
@@ -545,17 +545,7 @@ def quiz_items(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _limited(request: HttpRequest, *keys: tuple[str, int]) -> HttpResponse | None:
-    for key, limit in keys:
-        if rate_limit_hit(key, limit=limit, window_seconds=WINDOW):
-            response = render(
-                request,
-                "learning/public_message.html",
-                {"heading": _("操作太频繁"), "message": _("您提交得太快了，请稍等一分钟后再试。")},
-                status=429,
-            )
-            response["Retry-After"] = str(WINDOW)
-            return response
-    return None
+    return rate_limited(request, *keys, window_seconds=WINDOW)
 
 
 def _public_limits(request: HttpRequest, token: str) -> HttpResponse | None:

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from wuzha.core.forms import attach_errors as _attach
 from wuzha.core.htmx import render_page
-from wuzha.core.ratelimit import client_address, rate_limit_hit
+from wuzha.core.ratelimit import client_address, rate_limited
 from wuzha.orgs.access import has_role
 from wuzha.orgs.access import request_user as _user
 from wuzha.orgs.models import OrgUnit
@@ -511,18 +511,8 @@ def signature_image(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _limited(request: HttpRequest, *keys: tuple[str, int]) -> HttpResponse | None:
-    for key, limit in keys:
-        if rate_limit_hit(key, limit=limit, window_seconds=WINDOW):
-            response = render(request, "notices/public_message.html", _RATE_LIMITED, status=429)
-            response["Retry-After"] = str(WINDOW)
-            return response
-    return None
+    return rate_limited(request, *keys, window_seconds=WINDOW)
 
-
-_RATE_LIMITED = {
-    "heading": "操作太频繁",
-    "message": "您提交得太快了，请稍等一分钟后再试。",
-}
 
 REFUSALS = {
     "revoked": ("链接已失效", "这份告知已被学校撤回或更换了链接。如有疑问，请联系班主任。"),
