@@ -230,18 +230,6 @@ class SelfTestRoundForm(_ScopeForm):
         return value
 
 
-class ClassCheckForm(forms.Form):
-    """The light identity check of a class link: the student's name and last 4 digits."""
-
-    student_name = forms.CharField(label=_l("学生姓名"), max_length=50)
-    number_tail = forms.RegexField(
-        label=_l("学号后4位"),
-        regex=r"^\w{4}$",
-        error_messages={"invalid": _l("请输入学号的最后4位")},
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-    )
-
-
 class TakeForm(forms.Form):
     """The answer sheet of one attempt: one field per question, named by position."""
 

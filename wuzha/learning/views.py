@@ -13,7 +13,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from wuzha.core.forms import ClassCheckForm
 from wuzha.core.forms import attach_errors as _attach
 from wuzha.core.htmx import render_page
 from wuzha.core.ratelimit import client_address, rate_limited
@@ -33,7 +33,6 @@ from wuzha.orgs.selectors import current_unit
 
 from . import access, bank_xlsx, content, selectors, services
 from .forms import (
-    ClassCheckForm,
     ImportChoiceForm,
     ImportForm,
     QuestionForm,
@@ -726,23 +725,6 @@ def result(request: HttpRequest, token: str, number: int) -> HttpResponse:
     )
 
 
-def _roster_match(
-    invites: "QuerySet[Assignment] | QuerySet[SelfTestInvite]", form: ClassCheckForm
-) -> "Assignment | SelfTestInvite | None":
-    """The invitation of the student named in the light identity check, or a form error."""
-    found = (
-        invites.filter(
-            person__name=form.cleaned_data["student_name"].strip(),
-            person__number__endswith=form.cleaned_data["number_tail"],
-        )
-        .only("token")
-        .first()
-    )
-    if found is None:
-        form.add_error(None, _("姓名和学号后4位与本班名单对不上，请核对后重试，或联系老师"))
-    return found
-
-
 @login_not_required
 @never_cache
 @require_http_methods(["GET", "POST"])
@@ -760,7 +742,7 @@ def class_link(request: HttpRequest, token: str) -> HttpResponse:
         return _refusal(request, "closed")
     form = ClassCheckForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        assignment = _roster_match(Assignment.objects.filter(quiz=link.quiz, unit=link.unit), form)
+        assignment = form.match(Assignment.objects.filter(quiz=link.quiz, unit=link.unit))
         if assignment is not None:
             return redirect(reverse("learning:take", args=[assignment.token]) + "?via=class")
     return render(
@@ -940,9 +922,7 @@ def selftest_class_link(request: HttpRequest, token: str) -> HttpResponse:
         return _refusal(request, "closed")
     form = ClassCheckForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        invite = _roster_match(
-            SelfTestInvite.objects.filter(round=link.round, unit=link.unit), form
-        )
+        invite = form.match(SelfTestInvite.objects.filter(round=link.round, unit=link.unit))
         if invite is not None:
             return redirect(reverse("learning:selftest_take", args=[invite.token]) + "?via=class")
     return render(

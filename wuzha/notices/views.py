@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from wuzha.core.forms import ClassCheckForm
 from wuzha.core.forms import attach_errors as _attach
 from wuzha.core.htmx import render_page
 from wuzha.core.ratelimit import client_address, rate_limited
@@ -27,7 +28,7 @@ from wuzha.orgs.selectors import current_unit
 
 from . import access, pdf, selectors, services
 from .content import BUILTIN_BY_KEY, TEMPLATE_CHOICES, body_values, paragraphs, render_body
-from .forms import ClassCheckForm, CodeForm, NoticeForm, PaperForm, SignForm, VoidForm
+from .forms import CodeForm, NoticeForm, PaperForm, SignForm, VoidForm
 from .models import ClassLink, Delivery, Notice, NoticeKind, PdfJob, RegisterView, Signature
 
 # Public pages: per client address, and per link so one leaked link cannot be hammered.
@@ -672,18 +673,9 @@ def class_link(request: HttpRequest, token: str) -> HttpResponse:
         return _refusal(request, exc.code or "revoked")
     form = ClassCheckForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        name = form.cleaned_data["student_name"].strip()
-        tail = form.cleaned_data["number_tail"]
-        delivery = (
-            Delivery.objects.filter(
-                notice=notice, unit=link.unit, person__name=name, person__number__endswith=tail
-            )
-            .only("token")
-            .first()
-        )
+        delivery = form.match(Delivery.objects.filter(notice=notice, unit=link.unit))
         if delivery is not None:
             return redirect(reverse("notices:sign", args=[delivery.token]) + "?via=class")
-        form.add_error(None, _("姓名和学号后4位与本班名单对不上，请核对后重试，或联系班主任"))
     return render(
         request, "notices/class_link.html", {"notice": notice, "unit": link.unit, "form": form}
     )
