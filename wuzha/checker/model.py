@@ -1,5 +1,9 @@
 """The trained classifiers: character and jieba word n-grams, fraud/normal and fraud type.
 
+The fraud type is a mixture of experts over the same features: one trained on the templated
+corpus, one on the free-written messages (see `training.py` for why both), their calibrated
+probabilities averaged with fixed weights.
+
 Training uses scikit-learn (`training.py`); the shipped artefact holds only what inference needs
 (vocabularies, idf weights, coefficients, calibration), so a web process never imports
 scikit-learn. The artefact is loaded lazily, once per process, the first time a message is
@@ -13,6 +17,7 @@ import threading
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +25,7 @@ import numpy as np
 
 ARTIFACT_DIR = Path(__file__).resolve().parent / "artifacts"
 ARTIFACT_PATH = ARTIFACT_DIR / "checker_model.joblib"
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 CHAR_NGRAMS = (1, 3)
 WORD_NGRAMS = (1, 2)
 
@@ -95,35 +100,53 @@ class Vocabulary:
 
 
 @dataclass
+class TypeExpert:
+    """One fraud-type classifier over the shared features, with its softmax temperature and its
+    weight in the mixture (`CheckerModel.predict` averages the experts' probabilities)."""
+
+    name: str
+    coef: np.ndarray  # (n_types, n_features)
+    intercept: np.ndarray  # (n_types,)
+    temperature: float
+    weight: float
+
+
+@dataclass
 class CheckerModel:
-    """A fraud/normal classifier with Platt scaling and a type classifier over the fraud types
-    with a softmax temperature, on shared char and word TF-IDF features."""
+    """A fraud/normal classifier with Platt scaling and a mixture of fraud-type classifiers, on
+    shared char and word TF-IDF features."""
 
     chars: Vocabulary
     words: Vocabulary
     binary_coef: np.ndarray  # (n_features,)
     binary_intercept: float
     platt: tuple[float, float]
-    type_coef: np.ndarray  # (n_types, n_features)
-    type_intercept: np.ndarray  # (n_types,)
-    temperature: float
+    experts: list[TypeExpert]
     type_classes: list[str]
+
+    @cached_property
+    def _weights(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every decision function as one matrix with a row per feature (n_features, 1 + experts ×
+        types) and its intercepts: a message's few features gather a few contiguous rows."""
+        w = np.vstack([self.binary_coef[None, :], *[e.coef for e in self.experts]])
+        b = np.concatenate([[self.binary_intercept], *[e.intercept for e in self.experts]])
+        return np.ascontiguousarray(w.T, dtype=np.float32), b.astype(np.float64)
 
     def _raw_scores(self, text: str) -> tuple[float, np.ndarray]:
         c_cols, c_vals = self.chars.vector(char_ngrams(text))
         w_cols, w_vals = self.words.vector(word_ngrams(text))
         cols = np.asarray(c_cols + w_cols, dtype=np.int64)
         vals = np.asarray(c_vals + w_vals, dtype=np.float32)
-        binary = float(self.binary_coef[cols] @ vals) + self.binary_intercept
-        types = self.type_coef[:, cols] @ vals + self.type_intercept
-        return binary, types
+        weights, intercepts = self._weights
+        out = vals @ weights[cols] + intercepts
+        return float(out[0]), out[1:].reshape(len(self.experts), len(self.type_classes))
 
     def scores(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Raw (binary decision value per text, type decision values per text)."""
+        """Raw decision values: binary (n,) and types per expert (n, experts, types)."""
         pairs = [self._raw_scores(t) for t in texts]
         binary = np.asarray([p[0] for p in pairs], dtype=np.float64)
         types = np.asarray([p[1] for p in pairs], dtype=np.float64).reshape(
-            len(texts), len(self.type_classes)
+            len(texts), len(self.experts), len(self.type_classes)
         )
         return binary, types
 
@@ -132,10 +155,17 @@ class CheckerModel:
         binary, types = self.scores(texts)
         a, b = self.platt
         p_fraud = 1.0 / (1.0 + np.exp(-(a * binary + b)))
-        z = types / self.temperature
-        z -= z.max(axis=1, keepdims=True)
-        e = np.exp(z)
-        return p_fraud, np.asarray(e / e.sum(axis=1, keepdims=True))
+        proba = np.zeros((len(texts), len(self.type_classes)))
+        total = sum(e.weight for e in self.experts)
+        for k, expert in enumerate(self.experts):
+            proba += (expert.weight / total) * softmax(types[:, k, :] / expert.temperature)
+        return p_fraud, proba
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return np.asarray(e / e.sum(axis=1, keepdims=True))
 
 
 def fit_platt(scores: np.ndarray, y: Iterable[int]) -> tuple[float, float]:
@@ -195,9 +225,16 @@ def load_model(path: Path) -> CheckerModel:
         binary_coef=data["binary_coef"],
         binary_intercept=float(data["binary_intercept"]),
         platt=(float(a), float(b)),
-        type_coef=data["type_coef"],
-        type_intercept=data["type_intercept"],
-        temperature=float(data["temperature"]),
+        experts=[
+            TypeExpert(
+                name=str(e["name"]),
+                coef=e["coef"],
+                intercept=e["intercept"],
+                temperature=float(e["temperature"]),
+                weight=float(e["weight"]),
+            )
+            for e in data["experts"]
+        ],
         type_classes=list(data["type_classes"]),
     )
 
@@ -216,9 +253,16 @@ def save_model(model: CheckerModel, path: Path) -> None:
             "binary_coef": model.binary_coef.astype(np.float32),
             "binary_intercept": model.binary_intercept,
             "platt": list(model.platt),
-            "type_coef": model.type_coef.astype(np.float32),
-            "type_intercept": model.type_intercept.astype(np.float32),
-            "temperature": model.temperature,
+            "experts": [
+                {
+                    "name": e.name,
+                    "coef": e.coef.astype(np.float32),
+                    "intercept": e.intercept.astype(np.float32),
+                    "temperature": e.temperature,
+                    "weight": e.weight,
+                }
+                for e in model.experts
+            ],
             "type_classes": model.type_classes,
         },
         path,

@@ -205,6 +205,27 @@ def load_handwritten() -> list[dict[str, str]]:
         return [json.loads(line) for line in fh if line.strip()]
 
 
+def load_written() -> list[dict[str, str]]:
+    """The free-written messages (`written/*.jsonl`), split by a hash of the text like `build`."""
+    rows: list[dict[str, str]] = []
+    for path in sorted((HERE / "written").glob("*.jsonl")):
+        with path.open(encoding="utf-8") as fh:
+            for line in fh:
+                if line.strip():
+                    row = json.loads(line)
+                    text = row["text"].strip()
+                    rows.append(
+                        {
+                            "text": text,
+                            "label": row["label"],
+                            "genre": f"written_{row.get('genre', '')}",
+                            "split": _split(text),
+                            "file": path.stem,
+                        }
+                    )
+    return rows
+
+
 def main() -> None:
     rows = build()
     with (HERE / "generated.jsonl").open("w", encoding="utf-8") as fh:

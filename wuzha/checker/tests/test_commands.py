@@ -92,5 +92,7 @@ def test_train_on_user_data_only(tmp_path):
     from wuzha.checker.model import load_model
 
     model = load_model(out_path)
+    # User data is free text: it trains the written expert, the only one without the corpus.
+    assert [e.name for e in model.experts] == ["written"]
     p_fraud, _ = model.predict(["明天第3节课改上体育，带好运动鞋"])
     assert p_fraud[0] < 0.5

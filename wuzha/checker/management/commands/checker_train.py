@@ -26,7 +26,7 @@ class Command(BaseCommand):
             "--only-data", action="store_true", help="只用 --data 的数据训练，不用内置语料"
         )
         parser.add_argument("--out", type=Path, default=ARTIFACT_PATH, help="模型文件路径")
-        parser.add_argument("--c", type=float, default=4.0, help="类型分类器的正则化参数 C")
+        parser.add_argument("--c", type=float, default=16.0, help="类型分类器的正则化参数 C")
         parser.add_argument(
             "--binary-c", type=float, default=16.0, help="诈骗/正常分类器的正则化参数 C"
         )
