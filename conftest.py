@@ -13,6 +13,18 @@ FAST = {
 
 
 @pytest.fixture(autouse=True)
+def _rate_limit_clock(monkeypatch):
+    """Pin the rate limiter's clock: a burst a test sends must land in one fixed window, not
+    straddle a minute boundary and start counting again."""
+    from django.utils import timezone
+
+    from wuzha.core import ratelimit
+
+    pinned = timezone.now()
+    monkeypatch.setattr(ratelimit, "_clock", lambda: pinned)
+
+
+@pytest.fixture(autouse=True)
 def _fast_settings(settings):
     for name, value in FAST.items():
         setattr(settings, name, value)
