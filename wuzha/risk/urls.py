@@ -24,6 +24,7 @@ urlpatterns = [
     path("risk/clues/<int:pk>/", views.clue_detail, name="clue_detail"),
     path("risk/clues/<int:pk>/forward/", views.clue_forward, name="clue_forward"),
     path("risk/clues/<int:pk>/files/<str:token>/", views.clue_file, name="clue_file"),
+    path("report/", views.report_pick, name="report_pick"),
     path("report/status/", views.report_status, name="report_status"),
     path("report/<str:code>/", views.report, name="report"),
 ]

@@ -39,7 +39,7 @@ from .forms import (
     StatusLookupForm,
     TriageForm,
 )
-from .models import Clue, KeyPerson, ScreeningEntry
+from .models import Clue, ClueKind, KeyPerson, ScreeningEntry
 
 PAGE_SIZE = 50
 
@@ -398,8 +398,32 @@ def clue_list(request: HttpRequest, code: str) -> HttpResponse:
         "statuses": Clue.Status.choices,
         "breadcrumbs": unit_breadcrumbs(unit, user),
         "public_url": request.build_absolute_uri(reverse("risk:report", args=[unit.code])),
+        "checker_url": request.build_absolute_uri(reverse("checker:public")) + f"?unit={unit.code}",
     }
     return render_page(request, "risk/clue_list.html", context, partial="rows")
+
+
+REPORT_PICK_MAX = 20
+# What another page (the message checker) may hand over to pre-fill the clue form.
+PREFILL_FIELDS = ("kind", "target", "content")
+
+
+def _carried(request: HttpRequest) -> dict[str, str]:
+    """The pre-fill values a POST carries, cut to the form's limits; nothing is stored."""
+    kinds = {k for k, _label in ClueKind.choices}
+    data = {f: request.POST.get(f, "").strip() for f in PREFILL_FIELDS}
+    data["kind"] = data["kind"] if data["kind"] in kinds else ClueKind.OTHER
+    data["target"] = data["target"][:300]
+    data["content"] = data["content"][:5000]
+    return data
+
+
+def _prefilled(request: HttpRequest) -> ClueForm | None:
+    """An unbound form filled from a hand-over POST (`prefill=1`): shown, never submitted, so
+    the person reads and completes it before anything is saved."""
+    if request.method != "POST" or request.POST.get("prefill") != "1":
+        return None
+    return ClueForm(initial=_carried(request))
 
 
 def _submit_clue(unit: OrgUnit, form: ClueForm, by: User | None) -> Clue | None:
@@ -418,8 +442,8 @@ def _submit_clue(unit: OrgUnit, form: ClueForm, by: User | None) -> Clue | None:
 def clue_create(request: HttpRequest, code: str) -> HttpResponse:
     user = _user(request)
     unit = get_unit_for_user(user, code, roles=access.CLUE_REPORTERS)
-    form = ClueForm(request.POST or None, request.FILES or None)
-    if request.method == "POST":
+    form = _prefilled(request) or ClueForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_bound:
         clue = _submit_clue(unit, form, user)
         if clue is not None:
             messages.success(request, _("线索已登记，查询码 %(c)s") % {"c": clue.code})
@@ -490,12 +514,43 @@ def clue_file(request: HttpRequest, pk: int, token: str) -> FileResponse:
 def report(request: HttpRequest, code: str) -> HttpResponse:
     """The public clue form of a unit (anonymous allowed); gives the reporter a lookup code."""
     unit = get_object_or_404(OrgUnit, code=code, is_active=True)
-    form = ClueForm(request.POST or None, request.FILES or None)
-    if request.method == "POST":
+    form = _prefilled(request) or ClueForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_bound:
         clue = _submit_clue(unit, form, None)
         if clue is not None:
             return redirect(f"{reverse('risk:report_status')}?code={clue.code}&new=1")
     return render(request, "risk/clue_form.html", {"unit": unit, "form": form, "public": True})
+
+
+@login_not_required
+@never_cache
+@ratelimit("risk-report-pick", limit=30, window_seconds=600, methods=("GET", "POST"))
+@require_http_methods(["GET", "POST"])
+def report_pick(request: HttpRequest) -> HttpResponse:
+    """Find the school, community or police station to report to. A clue handed over from the
+    message checker travels along in hidden fields (in the person's browser, not stored)."""
+    query = (request.POST.get("q") or request.GET.get("q") or "").strip()[:50]
+    units: list[OrgUnit] = []
+    if query:
+        units = list(
+            OrgUnit.objects.filter(is_active=True, name__icontains=query).order_by("path")[
+                :REPORT_PICK_MAX
+            ]
+        )
+    # Each unit with its parent's name, so that two 第一小学 can be told apart.
+    step = OrgUnit.steplen
+    parents = {
+        p.path: p.name
+        for p in OrgUnit.objects.filter(path__in={u.path[:-step] for u in units if u.depth > 1})
+    }
+    carried = _carried(request) if request.method == "POST" else {}
+    context = {
+        "query": query,
+        "units": [(u, parents.get(u.path[:-step], "")) for u in units],
+        "carried": carried if any(carried.get(f) for f in ("target", "content")) else {},
+        "more": len(units) == REPORT_PICK_MAX,
+    }
+    return render(request, "risk/report_pick.html", context)
 
 
 @login_not_required

@@ -102,3 +102,59 @@ class TestStaffPage:
     def test_wrong_method(self, client, world):
         client.force_login(world.teacher_a)
         assert client.delete(reverse("checker:staff")).status_code == 405
+
+
+class TestReportHandover:
+    """举报线索 carries the checked message to a real clue form, stored only when submitted."""
+
+    LINKED = "恭喜中奖！点击 http://lucky-gift.top/a8 填写银行卡领取，逾期作废"
+
+    def _report_form(self, body: str) -> str:
+        return body.split('name="prefill"')[0].rsplit("<form", 1)[1]
+
+    def test_without_a_unit_it_leads_to_the_unit_picker(self, client, db):
+        body = client.post(reverse("checker:public"), {"text": self.LINKED}).content.decode()
+        assert f'action="{reverse("risk:report_pick")}"' in self._report_form(body)
+        assert 'name="target" value="http://lucky-gift.top/a8"' in body
+        assert 'name="kind" value="link"' in body
+        assert 'name="content" value="恭喜中奖' in body
+
+    def test_a_shared_link_names_the_unit(self, client, world):
+        url = reverse("checker:public") + f"?unit={world.school.code}"
+        page = client.get(url).content.decode()
+        assert f'name="unit" value="{world.school.code}"' in page
+        body = client.post(
+            reverse("checker:public"), {"text": SCAM, "unit": world.school.code}
+        ).content.decode()
+        assert f'action="{reverse("risk:report", args=[world.school.code])}"' in body
+        # An unknown or inactive code is ignored rather than leading to a broken form.
+        other = client.post(reverse("checker:public"), {"text": SCAM, "unit": "NOPE"})
+        assert f'action="{reverse("risk:report_pick")}"' in other.content.decode()
+
+    def test_the_whole_way_to_a_stored_clue(self, client, world):
+        from wuzha.risk.models import Clue
+
+        result = client.post(reverse("checker:public"), {"text": self.LINKED}).content.decode()
+        assert not Clue.objects.exists()
+        handover = {"prefill": "1", "kind": "link", "target": "http://lucky-gift.top/a8"}
+        handover["content"] = self.LINKED
+        assert "lucky-gift.top" in result
+        picker = client.post(reverse("risk:report_pick"), {**handover, "q": "实验小学"})
+        text = picker.content.decode()
+        assert world.school.name in text and "lucky-gift.top" in text
+        form = client.post(reverse("risk:report", args=[world.school.code]), handover)
+        assert form.status_code == 200 and not Clue.objects.exists()
+        assert 'value="http://lucky-gift.top/a8"' in form.text and "恭喜中奖" in form.text
+        submitted = client.post(
+            reverse("risk:report", args=[world.school.code]),
+            {"kind": "link", "target": "http://lucky-gift.top/a8", "content": self.LINKED},
+        )
+        assert submitted.status_code == 302
+        clue = Clue.objects.get()
+        assert clue.unit == world.school and clue.content == self.LINKED
+
+    def test_staff_go_to_their_units_forms(self, client, world):
+        client.force_login(world.teacher_a)
+        body = client.post(reverse("checker:staff"), {"text": SCAM}).content.decode()
+        assert "/risk/units/" in self._report_form(body)
+        assert "/cases/units/" in body and "/emergency/" in body

@@ -200,3 +200,46 @@ def test_clue_file_needs_access(client, world):
     assert client.get(reverse("risk:clue_file", args=[clue.pk, "nope"])).status_code == 404
     client.force_login(world.other_teacher)
     assert client.get(url).status_code == 404
+
+
+def test_unit_picker_finds_units_and_carries_a_handover(client, world):
+    url = reverse("risk:report_pick")
+    assert client.get(url).status_code == 200
+    found = client.get(url, {"q": world.school.name[:4]}).text
+    assert world.school.name in found and reverse("risk:report", args=[world.school.code]) in found
+    handover = {"kind": "sms", "content": "你的快递丢了加QQ理赔"}
+    carried = client.post(url, {"q": "没有这个单位", **handover})
+    assert "没有找到名称含" in carried.text and 'value="你的快递丢了加QQ理赔"' in carried.text
+    assert not Clue.objects.exists()
+
+
+def test_prefill_shows_the_form_without_saving(client, world):
+    url = reverse("risk:report", args=[world.school.code])
+    data = {"prefill": "1", "kind": "nonsense", "target": "1" * 400, "content": "加群刷单返利"}
+    response = client.post(url, data)
+    assert response.status_code == 200 and not Clue.objects.exists()
+    assert "加群刷单返利" in response.text and 'value="' + "1" * 300 + '"' in response.text
+    assert "请描述线索内容" not in response.text  # shown to complete, not validated
+
+
+def test_staff_prefill_is_scoped(client, world):
+    data = {"prefill": "1", "kind": "sms", "content": "冒充客服退款"}
+    url = reverse("risk:clue_create", args=[world.class_a.code])
+    client.force_login(world.other_teacher)
+    assert client.post(url, data).status_code == 404
+    client.force_login(world.teacher_a)
+    response = client.post(url, data)
+    assert response.status_code == 200 and "冒充客服退款" in response.text
+    assert not Clue.objects.exists()
+
+
+def test_unit_picker_is_rate_limited(client, world):
+    url = reverse("risk:report_pick")
+    codes = [client.get(url, {"q": "小学"}).status_code for _ in range(31)]
+    assert codes[:30] == [200] * 30 and codes[30] == 429
+
+
+def test_clue_list_offers_the_checker_link_of_the_unit(client, world):
+    client.force_login(world.leader)
+    page = client.get(reverse("risk:clue_list", args=[world.school.code])).text
+    assert f"/check/?unit={world.school.code}" in page
