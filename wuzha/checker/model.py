@@ -155,11 +155,16 @@ class CheckerModel:
         binary, types = self.scores(texts)
         a, b = self.platt
         p_fraud = 1.0 / (1.0 + np.exp(-(a * binary + b)))
-        proba = np.zeros((len(texts), len(self.type_classes)))
+        return p_fraud, self.mix(types)
+
+    def mix(self, types: np.ndarray) -> np.ndarray:
+        """P(type | fraud) from raw type scores (n, experts, types): the weighted average of the
+        experts' temperature-scaled softmaxes."""
+        proba = np.zeros((types.shape[0], len(self.type_classes)))
         total = sum(e.weight for e in self.experts)
         for k, expert in enumerate(self.experts):
             proba += (expert.weight / total) * softmax(types[:, k, :] / expert.temperature)
-        return p_fraud, proba
+        return proba
 
 
 def softmax(z: np.ndarray) -> np.ndarray:

@@ -32,7 +32,6 @@ from .model import (
     fit_temperature,
     jieba_tokens,
     save_model,
-    softmax,
 )
 from .normalize import normalize_text
 
@@ -242,11 +241,7 @@ def _oof_scores(
     a, b = model.platt
     flagged = (a * oof_binary + b) >= 0
     p, r, f, _ = precision_recall_fscore_support(y, flagged, average="binary", zero_division=0)
-    proba = np.zeros((len(typed), len(model.type_classes)))
-    total = sum(e.weight for e in model.experts)
-    for j, expert in enumerate(model.experts):
-        proba += expert.weight / total * softmax(oof_types[typed, j, :] / expert.temperature)
-    pred = proba.argmax(axis=1)
+    pred = model.mix(oof_types[typed]).argmax(axis=1)
     return {
         "n": len(y),
         "binary_precision": round(float(p), 4),
