@@ -297,7 +297,11 @@ def about_fraud(text: str) -> bool:
     return bool(_ABOUT_FRAUD.search(text))
 
 
-_ABOUT_FRAUD = re.compile(r"(反诈|防骗|防诈|谨防|警惕|诈骗|骗子|骗局|上当受骗)")
+# A scammer never says someone is "impersonating" him: "不法分子冒充我行客服…" is a warning.
+_ABOUT_FRAUD = re.compile(
+    r"(反诈|防骗|防诈|谨防|警惕|诈骗|骗子|骗局|上当受骗|不法分子"
+    r"|(冒充|假冒)(我行|本行|我司|本公司|本平台|官方|客服|工作人员|公检法|银行|警察|民警|老师|领导|熟人|亲友))"
+)
 
 
 def find_flags(text: str, normalized: Normalized | None = None) -> list[Hit]:
