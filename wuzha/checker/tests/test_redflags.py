@@ -81,6 +81,9 @@ def test_offsets_map_back_to_original_text():
         ("这件事要保密，不要告诉家人", "secrecy"),
         ("无抵押贷款，秒批到账", "loan_offer"),
         ("你涉嫌洗钱，警官要和你通话", "authority_claim"),
+        ("拿你爸爸的手机扫一下就能领", "parent_phone"),
+        ("您的驾驶证即将失效，请尽快点击完成重新认证", "expired_verify"),
+        ("请点击以下链接完成认证", "link"),
     ],
 )
 def test_each_flag(text, code):

@@ -2,7 +2,8 @@
 
 import pytest
 
-from wuzha.checker.services import checker_check, checker_check_many, highlight_segments
+from wuzha.checker.redflags import about_fraud, find_flags
+from wuzha.checker.services import _decide, checker_check, checker_check_many, highlight_segments
 from wuzha.learning.taxonomy import FRAUD_CODES, FraudType
 
 FRESH: dict[str, list[str]] = {
@@ -98,6 +99,28 @@ def test_fraud_types_recognised(code, text):
     assert result.fraud_type_label == FraudType(code).label
     assert result.rules and result.advice
     assert 0.5 <= result.confidence <= 1
+
+
+# Terse first messages of two scams taught to every pupil and parent.
+SHORT_SCAMS = [
+    "小同学，登录游戏领免费皮肤，先用你爸爸的微信扫这个码授权一下",
+    "【ETC服务】您的ETC已失效，请点击链接重新认证，逾期停止通行",
+]
+
+
+@pytest.mark.parametrize("text", SHORT_SCAMS)
+def test_short_scams_are_not_normal(text):
+    result = checker_check(text)
+    assert result.verdict in ("fraud", "suspicious"), result
+    assert result.fraud_type is not None
+
+
+@pytest.mark.parametrize("text", SHORT_SCAMS)
+def test_red_flags_alone_lift_a_terse_scam_the_model_doubts(text):
+    # With P(fraud) 0.25 the model alone says normal; the red flags must make it suspicious.
+    classes = ["game_trade", "other"]
+    result = _decide(0.25, [0.5, 0.5], classes, find_flags(text), about_fraud(text))
+    assert result.verdict == "suspicious", result
 
 
 @pytest.mark.parametrize("text", ALARMING_BUT_NORMAL)
