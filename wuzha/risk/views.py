@@ -532,11 +532,14 @@ def report_pick(request: HttpRequest) -> HttpResponse:
     query = (request.POST.get("q") or request.GET.get("q") or "").strip()[:50]
     units: list[OrgUnit] = []
     if query:
+        # One more than shown: only then is "only the first 20" true.
         units = list(
             OrgUnit.objects.filter(is_active=True, name__icontains=query).order_by("path")[
-                :REPORT_PICK_MAX
+                : REPORT_PICK_MAX + 1
             ]
         )
+    more = len(units) > REPORT_PICK_MAX
+    units = units[:REPORT_PICK_MAX]
     # Each unit with its parent's name, so that two 第一小学 can be told apart.
     step = OrgUnit.steplen
     parents = {
@@ -548,7 +551,7 @@ def report_pick(request: HttpRequest) -> HttpResponse:
         "query": query,
         "units": [(u, parents.get(u.path[:-step], "")) for u in units],
         "carried": carried if any(carried.get(f) for f in ("target", "content")) else {},
-        "more": len(units) == REPORT_PICK_MAX,
+        "more": more,
     }
     return render(request, "risk/report_pick.html", context)
 

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from wuzha.orgs.models import OrgUnit
 from wuzha.risk import services
 from wuzha.risk.models import Clue
 
@@ -211,6 +212,18 @@ def test_unit_picker_finds_units_and_carries_a_handover(client, world):
     carried = client.post(url, {"q": "没有这个单位", **handover})
     assert "没有找到名称含" in carried.text and 'value="你的快递丢了加QQ理赔"' in carried.text
     assert not Clue.objects.exists()
+
+
+def test_unit_picker_says_more_only_when_there_are_more(client, world, monkeypatch):
+    from wuzha.risk import views
+
+    url = reverse("risk:report_pick")
+    matches = OrgUnit.objects.filter(is_active=True, name__icontains="班").count()
+    assert matches >= 2
+    monkeypatch.setattr(views, "REPORT_PICK_MAX", matches)
+    assert "只显示前" not in client.get(url, {"q": "班"}).text
+    monkeypatch.setattr(views, "REPORT_PICK_MAX", matches - 1)
+    assert "只显示前" in client.get(url, {"q": "班"}).text
 
 
 def test_prefill_shows_the_form_without_saving(client, world):
